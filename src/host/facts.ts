@@ -1,0 +1,105 @@
+/**
+ * Host facts: everything about the machine and the caller that planning needs, read once before planning
+ * so that `planLaunch` stays pure.
+ */
+import { HostError } from '../errors.ts';
+import { readText, stat } from '../sys/fs.ts';
+import { probeBwrap, type BwrapInfo } from './bwrap.ts';
+
+export interface HostFacts {
+  readonly uid: number;
+  readonly gid: number;
+  /** True when kiln runs as root: no user namespace, real capabilities. */
+  readonly isRoot: boolean;
+  readonly user: string;
+  readonly home: string;
+  /** The user's login shell, from the passwd database (or $SHELL, or /bin/sh). */
+  readonly shell: string;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** $XDG_RUNTIME_DIR or /run/user/UID. */
+  readonly runtimeDir: string;
+  readonly bwrap: BwrapInfo;
+  readonly arch: string;
+}
+
+interface PasswdEntry {
+  name: string;
+  home: string;
+  shell: string;
+}
+
+export function lookupPasswd(uid: number): PasswdEntry | undefined {
+  const text = readText('/etc/passwd');
+  if (text === undefined) return undefined; // no passwd file (some containers): fall back to the environment
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 7 && Number(f[2]) === uid) return { name: f[0] ?? '', home: f[5] ?? '', shell: f[6] ?? '' };
+  }
+  return undefined;
+}
+
+function cacheDirFor(env: Readonly<Record<string, string>>, home: string): string | undefined {
+  const xdg = env['XDG_CACHE_HOME'];
+  if (xdg !== undefined && xdg.startsWith('/')) return `${xdg}/kiln`;
+  return home === '' || home === '/' ? undefined : `${home}/.cache/kiln`;
+}
+
+export async function probeHost(): Promise<HostFacts> {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const euid = process.geteuid?.() ?? uid;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const pw = lookupPasswd(uid);
+  const home = env['HOME'] ?? pw?.home ?? '/';
+  const shell = pw?.shell || env['SHELL'] || '/bin/sh';
+  const user = pw?.name ?? env['USER'] ?? String(uid);
+  const isRoot = euid === 0;
+  if (!isRoot) checkUserNamespaces();
+  const bwrap = await probeBwrap(env, cacheDirFor(env, home));
+  return {
+    uid,
+    gid,
+    isRoot,
+    user,
+    home,
+    shell,
+    cwd: process.cwd(),
+    env,
+    runtimeDir: env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`,
+    bwrap,
+    arch: process.arch,
+  };
+}
+
+function readSysctl(path: string): string | undefined {
+  return readText(path)?.trim(); // undefined: the knob does not exist on this kernel
+}
+
+/**
+ * Names the setting that blocks unprivileged user namespaces, if one does. bwrap would fail later with a
+ * vaguer message.
+ */
+function checkUserNamespaces(): void {
+  if (readSysctl('/proc/sys/user/max_user_namespaces') === '0') {
+    throw new HostError(
+      'user namespaces are disabled (user.max_user_namespaces = 0); enable them with: sysctl -w user.max_user_namespaces=15000',
+    );
+  }
+  if (readSysctl('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
+    throw new HostError(
+      'unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0); enable them with: sysctl -w kernel.unprivileged_userns_clone=1',
+    );
+  }
+  // NOTE: Ubuntu confines the restriction with per-program AppArmor profiles; bwrap gets one there.
+  if (
+    readSysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1' &&
+    stat('/etc/apparmor.d/bwrap-userns-restrict') === undefined
+  ) {
+    throw new HostError(
+      'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1); ' +
+        'allow bwrap with an AppArmor profile granting "userns", or run: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+    );
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Hands the process over to bwrap. The options travel in a memfd (`--args FD`), blobs (files, seccomp
+ * programs) in memfds of their own; the program stays on argv after `--`. Every other inherited fd is
+ * marked close-on-exec first, so nothing of kiln's leaks into the sandbox.
+ */
+import { SyscallError } from '../errors.ts';
+import { toBwrapArgs } from '../plan/bwrap-args.ts';
+import type { LaunchPlan } from '../plan/types.ts';
+import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
+import { closeExtraFds, memfdWithData } from './fds.ts';
+
+const encoder = new TextEncoder();
+
+/** The NUL-separated form `bwrap --args` reads. */
+export function encodeArgs(args: readonly string[]): Uint8Array {
+  return encoder.encode(args.map((a) => `${a}\0`).join(''));
+}
+
+export interface Prepared {
+  readonly argv: string[];
+  readonly passFds: number[];
+}
+
+/** Creates the memfds and returns bwrap's argv; --debug shows it before exec. */
+export function prepareExec(plan: LaunchPlan): Prepared {
+  const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
+  const options = toBwrapArgs(plan, blobFds);
+  const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
+  return {
+    argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv],
+    passFds: [argsFd, ...blobFds],
+  };
+}
+
+/**
+ * Replaces this process with bwrap. Returns only on failure, by throwing.
+ * NOTE: Bun's other threads die with the exec; nothing after a successful call runs.
+ */
+export function execBwrap(plan: LaunchPlan, prepared: Prepared, keepFds: readonly number[]): never {
+  closeExtraFds(new Set([...prepared.passFds, ...keepFds]));
+  const file = cString(plan.bwrapPath);
+  const argv = cStringArray(prepared.argv);
+  const env = cStringArray(plan.env);
+  libc().execve(ptr(file), ptr(argv.array), ptr(env.array));
+  const e = errno();
+  void argv.keep.length; // keep the strings reachable until execve has read them
+  void env.keep.length;
+  throw new SyscallError('execve', e, plan.bwrapPath);
+}

@@ -1,0 +1,54 @@
+/**
+ * The launch plan: a pure description of one sandbox. Its mount list is ordered; position is mount order,
+ * exactly as bwrap applies its options. Data that crosses into bwrap by file descriptor (files to create,
+ * seccomp programs) lives in `blobs` and is referred to by index, so the plan holds no fds and no I/O.
+ */
+
+/** Index into `LaunchPlan.blobs`. */
+export type BlobRef = number;
+
+export type MountOp =
+  | { readonly kind: 'bind'; readonly src: string; readonly dest: string; readonly optional?: true }
+  | { readonly kind: 'ro-bind'; readonly src: string; readonly dest: string; readonly optional?: true }
+  | { readonly kind: 'dev-bind'; readonly src: string; readonly dest: string; readonly optional?: true }
+  | { readonly kind: 'remount-ro'; readonly dest: string }
+  | { readonly kind: 'tmpfs'; readonly dest: string; readonly perms?: number; readonly size?: number }
+  | { readonly kind: 'proc'; readonly dest: string }
+  | { readonly kind: 'dev'; readonly dest: string }
+  | { readonly kind: 'mqueue'; readonly dest: string }
+  | { readonly kind: 'dir'; readonly dest: string; readonly perms?: number }
+  | { readonly kind: 'symlink'; readonly target: string; readonly dest: string }
+  /** A file with the given contents, created inside the sandbox (on a tmpfs or other writable place). */
+  | { readonly kind: 'file'; readonly blob: BlobRef; readonly dest: string; readonly perms?: number }
+  /** A file with the given contents, bind-mounted over `dest` (read-only unless `writable`). */
+  | { readonly kind: 'bind-data'; readonly blob: BlobRef; readonly dest: string; readonly writable: boolean; readonly perms?: number }
+  | { readonly kind: 'chmod'; readonly dest: string; readonly perms: number };
+
+export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
+
+/** A step bwrap cannot do, applied by kiln's init stage inside the sandbox before the program starts. */
+export type InitStep =
+  | { readonly kind: 'remount'; readonly dest: string; readonly flags: readonly ('noexec' | 'nosuid' | 'nodev' | 'ro')[] };
+
+export interface LaunchPlan {
+  readonly bwrapPath: string;
+  readonly namespaces: readonly Namespace[];
+  readonly mounts: readonly MountOp[];
+  readonly hostname?: string;
+  /** Capabilities to drop or add for a privileged (root) launch; ignored by bwrap otherwise. */
+  readonly capDrop: readonly string[];
+  readonly capAdd: readonly string[];
+  readonly chdir: string;
+  /** The complete environment the program starts with. */
+  readonly env: readonly string[];
+  /** The program and its arguments. argv[0] is a path that exists inside the sandbox. */
+  readonly argv: readonly string[];
+  readonly dieWithParent: boolean;
+  readonly newSession: boolean;
+  readonly blobs: readonly Uint8Array[];
+  /** seccomp programs (blob indices), loaded in order. */
+  readonly seccomp: readonly BlobRef[];
+  readonly initSteps: readonly InitStep[];
+  /** Paths the plan looked for but did not find, reported under --debug. */
+  readonly missing: readonly string[];
+}

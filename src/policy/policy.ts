@@ -1,0 +1,255 @@
+/**
+ * The resolved, typed sandbox policy: what one launch must enforce, after profiles, includes, `ignore`,
+ * `noblacklist`/`nowhitelist` and command-line overrides have been folded together.
+ *
+ * Conventions: a field that is `undefined` means "not asked for" (Firejail's default applies);
+ * an empty list means "asked for, with nothing in it" (for example `private-bin` with no names is an error
+ * upstream, but `caps.keep` with an empty list would keep nothing). Firejail's command names appear in
+ * camelCase (`private-dev` → `privateDev`).
+ */
+
+/** Where a policy entry came from, for diagnostics and `--profile.explain`. */
+export type Origin =
+  | { readonly kind: 'cli'; readonly option: string }
+  | { readonly kind: 'profile'; readonly file: string; readonly line: number }
+  | { readonly kind: 'builtin'; readonly what: string };
+
+/** One filesystem rule, in profile order. Order matters: later rules mount over earlier ones. */
+export type FsRule =
+  | { readonly kind: 'blacklist'; readonly path: string; readonly nolog: boolean; readonly origin: Origin }
+  | { readonly kind: 'whitelist'; readonly path: string; readonly readOnly: boolean; readonly origin: Origin }
+  | { readonly kind: 'read-only'; readonly path: string; readonly origin: Origin }
+  | { readonly kind: 'read-write'; readonly path: string; readonly origin: Origin }
+  | { readonly kind: 'noexec'; readonly path: string; readonly origin: Origin }
+  | { readonly kind: 'tmpfs'; readonly path: string; readonly origin: Origin }
+  | { readonly kind: 'bind'; readonly src: string; readonly dest: string; readonly origin: Origin }
+  | { readonly kind: 'mkdir'; readonly path: string; readonly origin: Origin }
+  | { readonly kind: 'mkfile'; readonly path: string; readonly origin: Origin };
+
+export type CapsPolicy =
+  /** No capability command: root keeps its capabilities, an unprivileged user has none anyway. */
+  | { readonly kind: 'unchanged' }
+  /** `caps`: Firejail's default capability filter (drops the dangerous ones). */
+  | { readonly kind: 'default-filter' }
+  | { readonly kind: 'drop-all' }
+  | { readonly kind: 'drop'; readonly caps: readonly string[] }
+  | { readonly kind: 'keep'; readonly caps: readonly string[] };
+
+export type NetPolicy =
+  /** Share the host's network namespace. */
+  | { readonly kind: 'host' }
+  /** `net none`: a new network namespace with only loopback. */
+  | { readonly kind: 'none' }
+  /** `net IFACE` (bridge, macvlan, tap) with its addressing commands. */
+  | { readonly kind: 'interfaces'; readonly interfaces: readonly NetInterface[] }
+  /** `netns NAME`: join a named namespace made with `ip netns`. */
+  | { readonly kind: 'netns'; readonly name: string };
+
+export interface NetInterface {
+  readonly device: string;
+  readonly ip?: string; // an address, 'none' or 'dhcp'
+  readonly ip6?: string;
+  readonly iprange?: readonly [string, string];
+  readonly mac?: string;
+  readonly mtu?: number;
+  readonly netmask?: string;
+  readonly vethName?: string;
+}
+
+export type SeccompErrorAction =
+  | { readonly kind: 'errno'; readonly errno: string }
+  | { readonly kind: 'kill' }
+  | { readonly kind: 'log' };
+
+/** One syscall list entry as written: `name`, `@group`, `!name` (exception) or `name:ERRNO`. */
+export interface SyscallSpec {
+  readonly name: string;
+  readonly exclude: boolean;
+  readonly errno?: string;
+}
+
+export interface SeccompPolicy {
+  /** `seccomp` or `seccomp LIST`: the default blocklist, plus LIST. */
+  readonly defaultList: boolean;
+  readonly extraDrop: readonly SyscallSpec[];
+  /** `seccomp.drop LIST`: a blocklist without the default. */
+  readonly drop?: readonly SyscallSpec[];
+  /** `seccomp.keep LIST`: an allowlist. */
+  readonly keep?: readonly SyscallSpec[];
+  /** The same three for the 32-bit ABI on a 64-bit kernel (`seccomp.32*`). */
+  readonly defaultList32: boolean;
+  readonly extraDrop32: readonly SyscallSpec[];
+  readonly drop32?: readonly SyscallSpec[];
+  readonly keep32?: readonly SyscallSpec[];
+  readonly blockSecondary: boolean;
+  readonly errorAction: SeccompErrorAction;
+  readonly memoryDenyWriteExecute: boolean;
+  readonly allowDebuggers: boolean;
+  /** `protocol LIST`; undefined means no socket-family filter. */
+  readonly protocols?: readonly string[];
+  /** `restrict-namespaces [LIST]`; undefined means namespaces may be created. */
+  readonly restrictNamespaces?: readonly string[];
+}
+
+export type DbusPolicy =
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'filter'; readonly rules: readonly DbusRule[] };
+
+export interface DbusRule {
+  readonly verb: 'own' | 'talk' | 'see' | 'call' | 'broadcast';
+  readonly name: string;
+}
+
+export type X11Policy =
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'server'; readonly mode: 'auto' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb'; readonly screen?: string };
+
+export interface Rlimits {
+  readonly as?: bigint;
+  readonly cpu?: bigint;
+  readonly fsize?: bigint;
+  readonly nofile?: bigint;
+  readonly nproc?: bigint;
+  readonly sigpending?: bigint;
+}
+
+export interface Policy {
+  /** The profile files read, in the order they were read (empty for `--noprofile`). */
+  readonly profiles: readonly string[];
+  readonly quiet: boolean;
+
+  // ── filesystem ──────────────────────────────────────────────────────────────
+  readonly fs: readonly FsRule[];
+  /** `private`: a tmpfs home; `private DIR`: DIR as home. */
+  readonly privateHome?: { readonly kind: 'tmpfs' } | { readonly kind: 'dir'; readonly dir: string; readonly origin: Origin };
+  /** `private-home LIST`: a tmpfs home seeded with copies of LIST. */
+  readonly privateHomeList?: readonly string[];
+  readonly privateBin?: readonly string[];
+  readonly privateLib?: readonly string[];
+  readonly privateEtc?: readonly string[];
+  readonly privateOpt?: readonly string[];
+  readonly privateSrv?: readonly string[];
+  readonly privateCache: boolean;
+  readonly privateTmp: boolean;
+  readonly privateDev: boolean;
+  /** `private-cwd` (home, or / if that fails) or `private-cwd DIR`. */
+  readonly privateCwd?: { readonly kind: 'home' } | { readonly kind: 'dir'; readonly dir: string };
+  readonly disableMnt: boolean;
+  readonly keepDevShm: boolean;
+  readonly keepVarTmp: boolean;
+  readonly keepConfigPulse: boolean;
+  readonly writableEtc: boolean;
+  readonly writableVar: boolean;
+  readonly writableVarLog: boolean;
+  readonly writableRunUser: boolean;
+  readonly allusers: boolean;
+  readonly machineId: boolean;
+  readonly devices: {
+    readonly no3d: boolean;
+    readonly nodvd: boolean;
+    readonly nosound: boolean;
+    readonly notv: boolean;
+    readonly nou2f: boolean;
+    readonly novideo: boolean;
+    readonly noinput: boolean;
+    readonly noprinters: boolean;
+  };
+
+  // ── namespaces and identity ────────────────────────────────────────────────
+  readonly ipcNamespace: boolean;
+  readonly net: NetPolicy;
+  readonly hostname?: string;
+  readonly hostsFile?: string;
+  readonly dns: readonly string[];
+  readonly defaultGateway?: string;
+  readonly noroot: boolean;
+  readonly nogroups: boolean;
+
+  // ── security filters ───────────────────────────────────────────────────────
+  /** undefined: no seccomp filter beyond kiln's always-on hardening. */
+  readonly seccomp?: SeccompPolicy;
+  readonly caps: CapsPolicy;
+  readonly nonewprivs: boolean;
+  readonly dbusUser: DbusPolicy;
+  readonly dbusSystem: DbusPolicy;
+  readonly x11: X11Policy;
+
+  // ── resources and lifetime ────────────────────────────────────────────────
+  readonly rlimits: Rlimits;
+  readonly cpus?: readonly number[];
+  readonly nice?: number;
+  readonly cgroup?: string;
+  /** Wall-clock limit in seconds. */
+  readonly timeoutSeconds?: number;
+  readonly deterministicExitCode: boolean;
+  readonly deterministicShutdown: boolean;
+  readonly name?: string;
+  readonly joinOrStart?: string;
+
+  // ── environment and program ────────────────────────────────────────────────
+  /** `env NAME=VALUE`, in order. */
+  readonly env: readonly (readonly [string, string])[];
+  /** `rmenv NAME`. */
+  readonly rmenv: readonly string[];
+  /** `shell none` or `shell PATH`; undefined means the user's login shell when no program is given. */
+  readonly shell?: string;
+  /** `keep-fd N` / `keep-fd all`. */
+  readonly keepFds: readonly number[] | 'all';
+
+  /**
+   * Commands kiln recognized but does not enforce yet, each with where it came from. The launcher
+   * prints one warning per command name; nothing here is silently dropped.
+   */
+  readonly notEnforced: readonly { readonly command: string; readonly origin: Origin }[];
+}
+
+/** The policy of `kiln --noprofile`: nothing restricted beyond what every kiln sandbox gets. */
+export function emptyPolicy(): Policy {
+  return {
+    profiles: [],
+    quiet: false,
+    fs: [],
+    privateCache: false,
+    privateTmp: false,
+    privateDev: false,
+    disableMnt: false,
+    keepDevShm: false,
+    keepVarTmp: false,
+    keepConfigPulse: false,
+    writableEtc: false,
+    writableVar: false,
+    writableVarLog: false,
+    writableRunUser: false,
+    allusers: false,
+    machineId: false,
+    devices: {
+      no3d: false,
+      nodvd: false,
+      nosound: false,
+      notv: false,
+      nou2f: false,
+      novideo: false,
+      noinput: false,
+      noprinters: false,
+    },
+    ipcNamespace: false,
+    net: { kind: 'host' },
+    dns: [],
+    noroot: false,
+    nogroups: false,
+    caps: { kind: 'unchanged' },
+    nonewprivs: false,
+    dbusUser: { kind: 'allow' },
+    dbusSystem: { kind: 'allow' },
+    x11: { kind: 'allow' },
+    rlimits: {},
+    deterministicExitCode: false,
+    deterministicShutdown: false,
+    env: [],
+    rmenv: [],
+    keepFds: [],
+    notEnforced: [],
+  };
+}
