@@ -21,6 +21,10 @@ export interface HostFacts {
   readonly runtimeDir: string;
   readonly bwrap: BwrapInfo;
   readonly arch: string;
+  /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+  readonly capLastCap: number;
+  /** kiln's permitted capability set (CapPrm in /proc/self/status); empty for an unprivileged caller. */
+  readonly capPermitted: bigint;
 }
 
 interface PasswdEntry {
@@ -70,7 +74,14 @@ export async function probeHost(): Promise<HostFacts> {
     runtimeDir: env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`,
     bwrap,
     arch: process.arch,
+    capLastCap: Number(readSysctl('/proc/sys/kernel/cap_last_cap') ?? '40'),
+    capPermitted: isRoot ? readCapPermitted() : 0n,
   };
+}
+
+function readCapPermitted(): bigint {
+  const m = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readText('/proc/self/status') ?? '');
+  return m?.[1] === undefined ? 0n : BigInt(`0x${m[1]}`);
 }
 
 function readSysctl(path: string): string | undefined {

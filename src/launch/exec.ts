@@ -8,6 +8,7 @@ import { toBwrapArgs } from '../plan/bwrap-args.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { closeExtraFds, memfdWithData } from './fds.ts';
+import { applyPreExec } from './pre-exec.ts';
 
 const encoder = new TextEncoder();
 
@@ -38,6 +39,7 @@ export function prepareExec(plan: LaunchPlan): Prepared {
  */
 export function execBwrap(plan: LaunchPlan, prepared: Prepared, keepFds: readonly number[]): never {
   closeExtraFds(new Set([...prepared.passFds, ...keepFds]));
+  applyPreExec(plan.preExec);
   const file = cString(plan.bwrapPath);
   const argv = cStringArray(prepared.argv);
   const env = cStringArray(plan.env);

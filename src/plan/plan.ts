@@ -4,7 +4,8 @@
  */
 import type { Policy } from '../policy/policy.ts';
 import type { HostFacts } from '../host/facts.ts';
-import type { LaunchPlan, MountOp, Namespace } from './types.ts';
+import { bwrapCapName, keptCapabilities } from './caps.ts';
+import type { LaunchPlan, MountOp, Namespace, PreExecStep } from './types.ts';
 
 export interface LaunchRequest {
   /** The program and its arguments; argv[0] is an absolute path on the host. */
@@ -47,43 +48,22 @@ function planBaseMounts(facts: HostFacts): MountOp[] {
   return mounts;
 }
 
-const ALL_CAPS = 'ALL';
-
-function planCapabilities(policy: Policy, facts: HostFacts): { drop: string[]; add: string[] } {
-  // Unprivileged sandboxes have no capabilities on the host whatever happens here; bwrap drops the
-  // namespace-local ones before exec.
-  if (!facts.isRoot) return { drop: [], add: [] };
-  const caps = policy.caps;
-  switch (caps.kind) {
-    case 'unchanged':
-      return { drop: [], add: [] };
-    case 'drop-all':
-      return { drop: [ALL_CAPS], add: [] };
-    case 'drop':
-      return { drop: caps.caps.map(capName), add: [] };
-    case 'keep':
-      return { drop: [ALL_CAPS], add: caps.caps.map(capName) };
-    case 'default-filter':
-      return { drop: DEFAULT_FILTER_DROPS.map(capName), add: [] };
-  }
-}
-
-/** `caps`: the capabilities Firejail's default filter removes (see firejail(1), --caps). */
-const DEFAULT_FILTER_DROPS = [
-  'sys_module',
-  'sys_rawio',
-  'sys_boot',
-  'sys_nice',
-  'sys_tty_config',
-  'syslog',
-  'mknod',
-  'sys_admin',
-];
-
-/** bwrap spells capabilities CAP_SYS_ADMIN; profiles spell them sys_admin. */
-function capName(cap: string): string {
-  const up = cap.toUpperCase();
-  return up.startsWith('CAP_') ? up : `CAP_${up}`;
+/**
+ * Capabilities for a root sandbox: bwrap drops them from the process sets, kiln narrows the bounding set
+ * before exec (see plan/caps.ts). An unprivileged sandbox has none on the host whatever happens here.
+ */
+function planCapabilities(policy: Policy, facts: HostFacts): { drop: string[]; add: string[]; preExec: PreExecStep[] } {
+  if (!facts.isRoot) return { drop: [], add: [], preExec: [] };
+  const wanted = keptCapabilities(policy.caps, facts.capLastCap);
+  if (wanted === undefined) return { drop: [], add: [], preExec: [] };
+  // NOTE: asking bwrap to keep a capability kiln itself lacks makes bwrap's capset fail, and bwrap then
+  // leaves the sandbox with every capability it had. Only ever ask for what we hold.
+  const keep = wanted.filter((c) => (facts.capPermitted >> BigInt(c)) & 1n);
+  return {
+    drop: ['ALL'],
+    add: keep.map(bwrapCapName),
+    preExec: [{ kind: 'cap-bounding', keep, lastCap: facts.capLastCap }],
+  };
 }
 
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
@@ -102,6 +82,7 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     newSession: false,
     blobs: [],
     seccomp: [],
+    preExec: caps.preExec,
     initSteps: [],
     missing: [],
   };

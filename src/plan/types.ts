@@ -30,6 +30,14 @@ export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
 export type InitStep =
   | { readonly kind: 'remount'; readonly dest: string; readonly flags: readonly ('noexec' | 'nosuid' | 'nodev' | 'ro')[] };
 
+/**
+ * A step kiln applies to its own process just before exec'ing bwrap; everything it sets is inherited by
+ * bwrap and the sandbox. Cheaper than an in-sandbox step, and it needs no extra process.
+ */
+export type PreExecStep =
+  /** Narrow the capability bounding set to `keep` (root only; see plan/caps.ts). */
+  | { readonly kind: 'cap-bounding'; readonly keep: readonly number[]; readonly lastCap: number };
+
 export interface LaunchPlan {
   readonly bwrapPath: string;
   readonly namespaces: readonly Namespace[];
@@ -48,6 +56,7 @@ export interface LaunchPlan {
   readonly blobs: readonly Uint8Array[];
   /** seccomp programs (blob indices), loaded in order. */
   readonly seccomp: readonly BlobRef[];
+  readonly preExec: readonly PreExecStep[];
   readonly initSteps: readonly InitStep[];
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
