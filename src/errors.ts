@@ -4,7 +4,7 @@
 
 /** Something the user asked for is wrong: bad option, bad value, missing program. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
   constructor(
     message: string,
     /** Exit status kiln uses for this error (1 for bad input, 127 for a missing program). */
@@ -17,7 +17,7 @@ export class UsageError extends Error {
 
 /** The machine cannot run a sandbox: bwrap missing, user namespaces disabled, and so on. */
 export class HostError extends Error {
-  override readonly name = 'HostError';
+  override readonly name: string = 'HostError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -25,7 +25,7 @@ export class HostError extends Error {
 
 /** A system call failed while kiln prepared or applied the sandbox. */
 export class SyscallError extends Error {
-  override readonly name = 'SyscallError';
+  override readonly name: string = 'SyscallError';
   constructor(
     readonly syscall: string,
     readonly errno: number,

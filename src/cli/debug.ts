@@ -24,8 +24,12 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   }
   if (line.trim() !== '') lines.push(line);
   plan.blobs.forEach((blob, i) => lines.push(`kiln: fd for blob ${i} (shown as ${-1 - i} above): ${blob.length} bytes`));
-  if (plan.initSteps.length === 0) lines.push('kiln: init steps: none (bwrap execs the program directly)');
-  else for (const step of plan.initSteps) lines.push(`kiln: init step: ${JSON.stringify(step)}`);
+  if (plan.init === undefined) lines.push('kiln: init stage: none (bwrap execs the program directly)');
+  else {
+    lines.push(`kiln: init stage: keeps capabilities [${plan.init.keepCaps.join(',')}]`);
+    for (const step of plan.init.steps) lines.push(`kiln: init step: ${step.kind} ${step.dest} ${step.flags.join(',')}`);
+  }
+  for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);
   for (const path of plan.missing) lines.push(`kiln: not found, skipped: ${path}`);
   return `${lines.join('\n')}\n`;
 }

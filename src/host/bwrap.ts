@@ -3,7 +3,7 @@
  * (distributions backport options). The answer is cached per bwrap binary, keyed by path, size and mtime,
  * so a launch normally costs one stat and one small read instead of a process start.
  */
-import { HostError } from '../errors.ts';
+import { HostError, SyscallError } from '../errors.ts';
 import { isExecutableFile, readText, stat } from '../sys/fs.ts';
 
 export interface BwrapInfo {
@@ -20,7 +20,12 @@ export function findExecutable(name: string, pathVar: string | undefined): strin
   for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     if (dir === '') continue;
     const candidate = `${dir}/${name}`;
-    if (isExecutableFile(candidate)) return candidate;
+    try {
+      if (isExecutableFile(candidate)) return candidate;
+    } catch (e) {
+      // An unreadable PATH entry is skipped, as execvp(3) skips it.
+      if (!(e instanceof SyscallError)) throw e;
+    }
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
 import { HostError } from '../errors.ts';
 import { readText, stat } from '../sys/fs.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
+import { hostFsView, type FsView } from './fsview.ts';
 
 export interface HostFacts {
   readonly uid: number;
@@ -25,6 +26,10 @@ export interface HostFacts {
   readonly capLastCap: number;
   /** kiln's permitted capability set (CapPrm in /proc/self/status); empty for an unprivileged caller. */
   readonly capPermitted: bigint;
+  /** The host file system as the planner may see it (lazily read, cached). */
+  readonly fs: FsView;
+  /** 32 random hex digits, for a spoofed machine-id; drawn here so that planning stays deterministic. */
+  readonly randomId: string;
 }
 
 interface PasswdEntry {
@@ -76,6 +81,8 @@ export async function probeHost(): Promise<HostFacts> {
     arch: process.arch,
     capLastCap: Number(readSysctl('/proc/sys/kernel/cap_last_cap') ?? '40'),
     capPermitted: isRoot ? readCapPermitted() : 0n,
+    fs: hostFsView(),
+    randomId: [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, '0')).join(''),
   };
 }
 

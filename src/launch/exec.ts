@@ -8,6 +8,7 @@ import { toBwrapArgs } from '../plan/bwrap-args.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { closeExtraFds, memfdWithData } from './fds.ts';
+import { encodeInitConfig, INIT_FLAG } from './init-config.ts';
 import { applyPreExec } from './pre-exec.ts';
 
 const encoder = new TextEncoder();
@@ -27,10 +28,30 @@ export function prepareExec(plan: LaunchPlan): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
   const options = toBwrapArgs(plan, blobFds);
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
+  if (plan.init === undefined) {
+    return { argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv], passFds: [argsFd, ...blobFds] };
+  }
+  // NOTE: the init stage runs as /proc/self/fd/N of an fd inherited through bwrap, so it needs no path
+  // in the sandbox's tree, whatever the profile hides.
+  const exeFd = openForExec(process.execPath);
+  const config = encodeInitConfig({
+    steps: plan.init.steps,
+    keepCaps: plan.init.keepCaps,
+    lastCap: plan.init.lastCap,
+    seccomp: plan.init.seccomp.map((b) => Buffer.from(b).toString('base64')),
+    exeFd,
+  });
+  const configFd = memfdWithData('kiln-init', config, true);
   return {
-    argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv],
-    passFds: [argsFd, ...blobFds],
+    argv: ['bwrap', '--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv],
+    passFds: [argsFd, exeFd, configFd, ...blobFds],
   };
+}
+
+function openForExec(path: string): number {
+  const fd = libc().open(ptr(cString(path)), 0 /* O_RDONLY, inherited */, 0);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  return fd;
 }
 
 /**

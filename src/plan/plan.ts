@@ -1,11 +1,12 @@
 /**
- * Policy + HostFacts → LaunchPlan. Pure: no file system access, no clock, no environment reads. Everything
- * the plan depends on arrives in `facts`, so a profile → plan golden test needs no sandbox.
+ * Policy + HostFacts → LaunchPlan. Pure: no file system access except through `facts.fs` (a read-only,
+ * cacheable view), no clock, no environment reads, so a profile → plan golden test needs no sandbox.
  */
 import type { Policy } from '../policy/policy.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { bwrapCapName, keptCapabilities } from './caps.ts';
-import type { LaunchPlan, MountOp, Namespace, PreExecStep } from './types.ts';
+import { planFilesystem } from './filesystem.ts';
+import type { InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
 
 export interface LaunchRequest {
   /** The program and its arguments; argv[0] is an absolute path on the host. */
@@ -32,58 +33,68 @@ function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
   return ns;
 }
 
-/** The mounts every kiln sandbox starts from: the host tree, a fresh /proc, the host's /dev. */
-function planBaseMounts(facts: HostFacts): MountOp[] {
-  const mounts: MountOp[] = [
-    { kind: 'bind', src: '/', dest: '/' },
-    { kind: 'dev-bind', src: '/dev', dest: '/dev' },
-    { kind: 'proc', dest: '/proc' },
-  ];
-  if (facts.isRoot) {
-    // NOTE: bwrap covers /proc/irq and /proc/bus itself, but leaves /proc/sys writable for a privileged
-    // caller. /proc/sys/net follows the reader's network namespace, so the host's view is the right one.
-    mounts.push({ kind: 'ro-bind', src: '/proc/sys', dest: '/proc/sys' });
-    mounts.push({ kind: 'ro-bind', src: '/proc/sysrq-trigger', dest: '/proc/sysrq-trigger', optional: true });
-  }
-  return mounts;
+const CAP_SETPCAP = 8;
+const CAP_SYS_ADMIN = 21;
+
+interface CapsPlan {
+  readonly drop: string[];
+  readonly add: string[];
+  readonly preExec: PreExecStep[];
+  /** What the program finally keeps, when something must be dropped. */
+  readonly keep: number[] | undefined;
 }
 
 /**
- * Capabilities for a root sandbox: bwrap drops them from the process sets, kiln narrows the bounding set
- * before exec (see plan/caps.ts). An unprivileged sandbox has none on the host whatever happens here.
+ * Capabilities. bwrap drops them from the process sets; for root, kiln narrows the bounding set before
+ * exec (see plan/caps.ts). When the init stage runs, bwrap must leave it CAP_SYS_ADMIN (for its mounts)
+ * and CAP_SETPCAP (to empty the bounding set afterwards); the init then drops to `keep`.
  */
-function planCapabilities(policy: Policy, facts: HostFacts): { drop: string[]; add: string[]; preExec: PreExecStep[] } {
-  if (!facts.isRoot) return { drop: [], add: [], preExec: [] };
+function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean): CapsPlan {
+  const initCaps = withInit ? [CAP_SETPCAP, CAP_SYS_ADMIN] : [];
+  if (!facts.isRoot) {
+    // Unprivileged: no capabilities on the host whatever happens; inside the user namespace bwrap keeps
+    // none unless asked, and empties the bounding set.
+    return { drop: [], add: initCaps.map(bwrapCapName), preExec: [], keep: withInit ? [] : undefined };
+  }
   const wanted = keptCapabilities(policy.caps, facts.capLastCap);
-  if (wanted === undefined) return { drop: [], add: [], preExec: [] };
+  if (wanted === undefined && !withInit) return { drop: [], add: [], preExec: [], keep: undefined };
+  const all = Array.from({ length: facts.capLastCap + 1 }, (_, i) => i);
   // NOTE: asking bwrap to keep a capability kiln itself lacks makes bwrap's capset fail, and bwrap then
   // leaves the sandbox with every capability it had. Only ever ask for what we hold.
-  const keep = wanted.filter((c) => (facts.capPermitted >> BigInt(c)) & 1n);
+  const held = (c: number) => ((facts.capPermitted >> BigInt(c)) & 1n) === 1n;
+  const keep = (wanted ?? all).filter(held);
+  const forBwrap = [...new Set([...keep, ...initCaps])].filter(held).sort((a, b) => a - b);
   return {
     drop: ['ALL'],
-    add: keep.map(bwrapCapName),
-    preExec: [{ kind: 'cap-bounding', keep, lastCap: facts.capLastCap }],
+    add: forBwrap.map(bwrapCapName),
+    preExec: [{ kind: 'cap-bounding', keep: forBwrap, lastCap: facts.capLastCap }],
+    keep,
   };
 }
 
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
-  const caps = planCapabilities(policy, facts);
+  const fs = planFilesystem(policy, facts);
+  const withInit = fs.initSteps.length > 0;
+  const caps = planCapabilities(policy, facts, withInit);
+  const init: InitPlan | undefined = withInit
+    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: [] }
+    : undefined;
   return {
     bwrapPath: facts.bwrap.path,
     namespaces: planNamespaces(policy, facts),
-    mounts: planBaseMounts(facts),
+    mounts: fs.mounts,
     ...(policy.hostname !== undefined ? { hostname: policy.hostname } : {}),
     capDrop: caps.drop,
     capAdd: caps.add,
-    chdir: facts.cwd,
+    chdir: policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd,
     env: planEnvironment(policy, facts),
     argv: request.argv,
     dieWithParent: true,
     newSession: false,
-    blobs: [],
+    blobs: fs.blobs,
     seccomp: [],
     preExec: caps.preExec,
-    initSteps: [],
-    missing: [],
+    ...(init !== undefined ? { init } : {}),
+    missing: fs.missing,
   };
 }

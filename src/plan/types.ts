@@ -28,7 +28,26 @@ export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
 
 /** A step bwrap cannot do, applied by kiln's init stage inside the sandbox before the program starts. */
 export type InitStep =
+  /**
+   * Remount `dest` and every mount beneath it with `flags` added. If `dest` is not a mount point (a
+   * directory inside a tmpfs, say), it is first bound onto itself. A missing `dest` is skipped.
+   */
   | { readonly kind: 'remount'; readonly dest: string; readonly flags: readonly ('noexec' | 'nosuid' | 'nodev' | 'ro')[] };
+
+/**
+ * kiln's in-sandbox init stage: kiln's own binary, passed into the sandbox as an open fd and exec'd by
+ * bwrap in place of the program. It needs CAP_SYS_ADMIN for its mount steps, so when it runs, bwrap keeps
+ * that capability and the init drops capabilities to `keepCaps` and loads the seccomp programs (which
+ * would otherwise forbid its own mount calls) as its last steps before exec'ing the program.
+ */
+export interface InitPlan {
+  readonly steps: readonly InitStep[];
+  /** Capabilities the program keeps, by number; the init empties every other set and the bounding set. */
+  readonly keepCaps: readonly number[];
+  readonly lastCap: number;
+  /** seccomp programs the init loads last (instead of bwrap, whose filter would forbid the init's mounts). */
+  readonly seccomp: readonly Uint8Array[];
+}
 
 /**
  * A step kiln applies to its own process just before exec'ing bwrap; everything it sets is inherited by
@@ -57,7 +76,8 @@ export interface LaunchPlan {
   /** seccomp programs (blob indices), loaded in order. */
   readonly seccomp: readonly BlobRef[];
   readonly preExec: readonly PreExecStep[];
-  readonly initSteps: readonly InitStep[];
+  /** Present when something must happen inside the sandbox that bwrap cannot do. */
+  readonly init?: InitPlan;
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
 }

@@ -4,6 +4,7 @@
  * and throw SyscallError for anything else.
  */
 import { SyscallError } from '../errors.ts';
+import { CString } from 'bun:ffi';
 import { cString, errno, libc, ptr } from './libc.ts';
 
 const AT_FDCWD = -100;
@@ -34,16 +35,20 @@ export interface Stat {
 }
 
 /** `statx` on a path; follows symlinks unless `noFollow`. undefined if the path does not exist. */
+// struct statx is the same on every architecture, unlike struct stat. One buffer serves every call:
+// JavaScript is single-threaded and the result is decoded before the next call.
+const statxBuf = new Uint8Array(256);
+const statxView = new DataView(statxBuf.buffer);
+
 export function stat(path: string, noFollow = false): Stat | undefined {
-  // struct statx is the same on every architecture, unlike struct stat.
-  const buf = new Uint8Array(256);
+  const buf = statxBuf;
   const rc = libc().statx(AT_FDCWD, ptr(cString(path)), noFollow ? AT_SYMLINK_NOFOLLOW : 0, STATX_BASIC_STATS, ptr(buf));
   if (rc !== 0) {
     const e = errno();
     if (e === ENOENT || e === ENOTDIR) return undefined;
     throw new SyscallError('statx', e, path);
   }
-  const v = new DataView(buf.buffer);
+  const v = statxView;
   const mode = v.getUint16(28, true);
   const type = mode & S_IFMT;
   return {
@@ -177,4 +182,20 @@ export function isExecutableFile(path: string): boolean {
   const st = stat(path);
   // NOTE: mode bits only; the kernel has the last word at execve time.
   return st !== undefined && st.isFile && (st.mode & 0o111) !== 0;
+}
+
+/** The canonical absolute path (symlinks resolved), or undefined if the path or a link target is missing. */
+export function realPath(path: string): string | undefined {
+  const l = libc();
+  const p = l.realpath(ptr(cString(path)), null);
+  if (p === null) {
+    const e = errno();
+    if (e === ENOENT || e === ENOTDIR || e === 40 /* ELOOP */) return undefined;
+    throw new SyscallError('realpath', e, path);
+  }
+  try {
+    return new CString(p).toString();
+  } finally {
+    l.free(p);
+  }
 }

@@ -19,6 +19,11 @@ const SYMBOLS = {
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
   capget: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   capset: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  unshare: { args: [FFIType.i32], returns: FFIType.i32 },
+  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  mkdir: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
+  free: { args: [FFIType.ptr], returns: FFIType.void },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
 
@@ -30,19 +35,29 @@ export function libc(): Libc {
   return cached;
 }
 
-/** errno of the last failed libc call. Read it right after the call. */
+let errnoPtr: ReturnType<Libc['__errno_location']> | undefined;
+
+/**
+ * errno of the last failed libc call. Read it right after the call.
+ * NOTE: errno lives at a fixed per-thread address; all FFI calls here happen on the main thread.
+ */
 export function errno(): number {
-  const p = libc().__errno_location();
-  return p === null ? 0 : read.i32(p);
+  errnoPtr ??= libc().__errno_location();
+  return errnoPtr === null ? 0 : read.i32(errnoPtr);
 }
 
-/** NUL-terminated copy of a string. The caller keeps the Buffer alive while C may read it. */
-export function cString(s: string): Buffer {
-  return Buffer.from(`${s}\0`);
+const encoder = new TextEncoder();
+
+/** NUL-terminated UTF-8 copy of a string. The caller keeps it alive while C may read it. */
+export function cString(s: string): Uint8Array {
+  const buf = new Uint8Array(s.length * 3 + 1);
+  const { written } = encoder.encodeInto(s, buf);
+  buf[written] = 0;
+  return buf;
 }
 
 /** A NULL-terminated char*[] and the buffers it points into (kept alive by the returned object). */
-export function cStringArray(items: readonly string[]): { array: BigUint64Array; keep: Buffer[] } {
+export function cStringArray(items: readonly string[]): { array: BigUint64Array; keep: Uint8Array[] } {
   const keep = items.map(cString);
   const array = new BigUint64Array(items.length + 1);
   keep.forEach((b, i) => {

@@ -1,0 +1,136 @@
+/**
+ * kiln's init stage, run inside the sandbox: bwrap execs kiln's own binary (passed in as an fd) in place
+ * of the program. It applies what bwrap cannot (noexec and read-only remounts of sandbox paths), drops
+ * capabilities to the policy's set, loads seccomp last, and execs the program.
+ *
+ * NOTE: an unprivileged sandbox runs in a user namespace nested below the one that owns bwrap's mounts,
+ * so those mounts are locked and a plain remount fails with EPERM; in a mount namespace of our own the
+ * copies can be remounted with flags added.
+ */
+import { assertNever, SyscallError } from '../errors.ts';
+import type { InitStep } from '../plan/types.ts';
+import { readText, writeAll } from '../sys/fs.ts';
+import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
+import { decodeInitConfig, type InitConfig } from './init-config.ts';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, mountFlags, parseMountinfo } from './mountinfo.ts';
+
+const CLONE_NEWNS = 0x00020000;
+const ENOENT = 2;
+const PR_CAPBSET_DROP = 24;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_FILTER = 2;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+function mount(src: string | null, dest: string, flags: number): number {
+  const l = libc();
+  const s = src === null ? null : cString(src);
+  return l.mount(s === null ? null : ptr(s), ptr(cString(dest)), null, flags, null);
+}
+
+function readFd(fd: number): Uint8Array {
+  const l = libc();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const buf = new Uint8Array(65536);
+    const n = Number(l.read(fd, ptr(buf), buf.length));
+    if (n < 0) throw new SyscallError('read', errno(), `init config fd ${fd}`);
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+  }
+  l.close(fd);
+  return Buffer.concat(chunks);
+}
+
+const FLAG_BITS = { ro: MS_RDONLY, noexec: MS_NOEXEC, nosuid: MS_NOSUID, nodev: MS_NODEV } as const;
+
+function remount(step: Extract<InitStep, { kind: 'remount' }>): void {
+  const add = step.flags.reduce((acc, f) => acc | FLAG_BITS[f], 0);
+  const under = (mp: string) => mp === step.dest || mp.startsWith(step.dest === '/' ? '/' : `${step.dest}/`);
+  let mounts = parseMountinfo(readText('/proc/self/mountinfo') ?? '');
+  if (!mounts.some((m) => m.mountPoint === step.dest)) {
+    if (mount(step.dest, step.dest, MS_BIND | MS_REC) !== 0) {
+      const e = errno();
+      if (e === ENOENT) return; // tolerated, as Firejail tolerates missing paths
+      throw new SyscallError('mount(MS_BIND)', e, step.dest);
+    }
+    mounts = parseMountinfo(readText('/proc/self/mountinfo') ?? '');
+  }
+  // The last entry for a mount point is the one on top.
+  const seen = new Set<string>();
+  for (const m of [...mounts].reverse()) {
+    if (!under(m.mountPoint) || seen.has(m.mountPoint)) continue;
+    seen.add(m.mountPoint);
+    if (mount(null, m.mountPoint, MS_REMOUNT | MS_BIND | mountFlags(m.options) | add) !== 0) {
+      throw new SyscallError('mount(MS_REMOUNT)', errno(), `${m.mountPoint} (${step.flags.join(',')})`);
+    }
+  }
+}
+
+function dropCapabilities(keep: readonly number[], lastCap: number): void {
+  const l = libc();
+  const kept = new Set(keep);
+  for (let cap = 0; cap <= lastCap; cap++) {
+    if (!kept.has(cap) && l.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) !== 0 && errno() !== 22 /* EINVAL: unknown cap */) {
+      throw new SyscallError('prctl(PR_CAPBSET_DROP)', errno(), `capability ${cap}`);
+    }
+  }
+  l.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  const mask = [0, 0];
+  for (const c of keep) mask[c >> 5] = (mask[c >> 5] ?? 0) | (1 << (c & 31));
+  const data = new Uint32Array([mask[0] ?? 0, mask[0] ?? 0, mask[0] ?? 0, mask[1] ?? 0, mask[1] ?? 0, mask[1] ?? 0]);
+  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  if (l.capset(ptr(header), ptr(data)) !== 0) throw new SyscallError('capset', errno());
+}
+
+function loadSeccomp(program: Uint8Array): void {
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+  const fprog = new BigUint64Array(2);
+  fprog[0] = BigInt(program.length / 8);
+  fprog[1] = BigInt(ptr(program));
+  if (libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, BigInt(ptr(fprog)), 0, 0) !== 0) {
+    throw new SyscallError('prctl(PR_SET_SECCOMP)', errno());
+  }
+}
+
+function apply(config: InitConfig): void {
+  const l = libc();
+  if (config.steps.length > 0) {
+    if (l.unshare(CLONE_NEWNS) !== 0) throw new SyscallError('unshare(CLONE_NEWNS)', errno());
+    if (mount(null, '/', MS_REC | MS_SLAVE) !== 0) throw new SyscallError('mount(MS_SLAVE)', errno(), '/');
+  }
+  for (const step of config.steps) {
+    switch (step.kind) {
+      case 'remount':
+        remount(step);
+        break;
+      default:
+        assertNever(step.kind);
+    }
+  }
+  dropCapabilities(config.keepCaps, config.lastCap);
+  for (const b64 of config.seccomp) loadSeccomp(Buffer.from(b64, 'base64'));
+}
+
+/** Entry point: `kiln --kiln-init=FD -- program args…`. Never returns. */
+export function runInit(configFd: number, argv: readonly string[]): never {
+  const config = decodeInitConfig(readFd(configFd));
+  libc().close(config.exeFd);
+  try {
+    apply(config);
+  } catch (e) {
+    writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
+  const file = cString(argv[0] ?? '');
+  const a = cStringArray(argv);
+  const en = cStringArray(env);
+  libc().execve(ptr(file), ptr(a.array), ptr(en.array));
+  const err = errno();
+  void a.keep.length;
+  void en.keep.length;
+  writeAll(2, `kiln: cannot run ${argv[0]}: ${new SyscallError('execve', err).message}\n`);
+  process.exit(err === ENOENT ? 127 : 126);
+}

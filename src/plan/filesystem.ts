@@ -1,0 +1,37 @@
+/** The filesystem half of a launch plan, in Firejail's order of application. */
+import type { HostFacts } from '../host/facts.ts';
+import type { Policy } from '../policy/policy.ts';
+import { planBaseline } from './baseline.ts';
+import { planDevices } from './devices.ts';
+import { newContext } from './fs-context.ts';
+import { planPrivateBin } from './private-bin.ts';
+import { planPrivateDirs, planPrivateHome } from './private.ts';
+import { planRules } from './rules.ts';
+import type { InitStep, MountOp } from './types.ts';
+import { planWhitelist } from './whitelist.ts';
+
+export interface FsPlan {
+  /** The working directory to start in: the caller's, if the sandbox still shows it; else home, else /. */
+  readonly cwd: string;
+  readonly mounts: MountOp[];
+  readonly initSteps: InitStep[];
+  readonly blobs: Uint8Array[];
+  readonly missing: string[];
+}
+
+export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
+  const ctx = newContext(policy, facts);
+  planBaseline(ctx);
+  planDevices(ctx);
+  planPrivateDirs(ctx);
+  planPrivateBin(ctx);
+  planPrivateHome(ctx);
+  planWhitelist(ctx);
+  planRules(ctx);
+  const { mounts, initSteps } = ctx.tree.emit();
+  const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
+  // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
+  // to the home directory, and so does kiln.
+  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : ctx.tree.covering(ctx.home)?.content.kind !== 'hidden' ? facts.home : '/';
+  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)] };
+}

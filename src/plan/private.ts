@@ -1,0 +1,111 @@
+/**
+ * The private-* commands: throwaway copies of home, /tmp, /etc, /opt, /srv, the binaries directories and
+ * the cache. Contents that must survive come from the host by bind; everything else lives in a tmpfs and
+ * is gone when the sandbox ends. Nothing here writes to the host.
+ */
+import { UsageError } from '../errors.ts';
+import { addBlob, bindSelf, exists, type FsContext } from './fs-context.ts';
+import { parentOf } from './tree.ts';
+
+/** A tmpfs at `dir` holding read-only binds of the listed names from the host's `dir`. */
+function privateDir(ctx: FsContext, dir: string, names: readonly string[], readOnly: boolean): void {
+  const real = ctx.fs.realpath(dir);
+  if (real === undefined) return;
+  ctx.tree.mount(real, { kind: 'tmpfs', perms: 0o755 });
+  for (const name of names) {
+    const clean = name.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (clean === '' || clean.split('/').includes('..')) throw new UsageError(`private list entry '${name}' must name something inside ${dir}`);
+    const src = ctx.fs.realpath(`${real}/${clean}`);
+    if (src === undefined) {
+      ctx.missing.push(`${real}/${clean}`);
+      continue;
+    }
+    // NOTE: a symlink in the list (/etc/resolv.conf → /run/…) is bound as its target's contents, so the
+    // name works even though the target's directory is not in the sandbox.
+    ctx.tree.mount(`${real}/${clean}`, { kind: 'host', src }, { ro: readOnly });
+  }
+}
+
+/** private-home: a tmpfs home with copies of the listed files (copies, so changes are discarded). */
+const COPY_LIMIT_BYTES = 64 * 1024 * 1024;
+const COPY_LIMIT_FILES = 10_000;
+
+function copyInto(ctx: FsContext, src: string, dest: string, budget: { bytes: number; files: number }): void {
+  const info = ctx.fs.lstat(src);
+  if (info === undefined) return;
+  if (--budget.files < 0) throw new UsageError(`private-home: more than ${COPY_LIMIT_FILES} files to copy`);
+  switch (info.type) {
+    case 'dir':
+      ctx.tree.mount(dest, { kind: 'dir', perms: info.mode & 0o7777 });
+      for (const name of ctx.fs.list(src) ?? []) copyInto(ctx, `${src}/${name}`, `${dest}/${name}`, budget);
+      return;
+    case 'symlink': {
+      const target = ctx.fs.realpath(src);
+      if (target !== undefined && target.startsWith(`${ctx.home}/`)) {
+        ctx.tree.mount(dest, { kind: 'symlink', target });
+      }
+      return;
+    }
+    case 'file': {
+      const bytes = ctx.fs.read(src, COPY_LIMIT_BYTES);
+      if (bytes === undefined) return;
+      budget.bytes -= bytes.length;
+      if (budget.bytes < 0) throw new UsageError(`private-home: more than ${COPY_LIMIT_BYTES >> 20} MB to copy`);
+      ctx.tree.mount(dest, { kind: 'data', blob: addBlob(ctx, bytes), perms: info.mode & 0o777 });
+      ctx.tree.setFlag(dest, 'rw');
+      return;
+    }
+    case 'other':
+      return; // sockets and devices are not copied
+  }
+}
+
+export function planPrivateHome(ctx: FsContext): void {
+  const { policy, tree, facts } = ctx;
+  const home = ctx.home;
+  const ph = policy.privateHome;
+  if (ph?.kind === 'dir') {
+    const dir = ctx.fs.realpath(ph.dir);
+    if (dir === undefined || ctx.fs.lstat(dir)?.type !== 'dir') throw new UsageError(`private: ${ph.dir} is not a directory`);
+    if (!facts.isRoot && ctx.fs.lstat(dir)?.uid !== facts.uid) throw new UsageError(`private: ${ph.dir} is not owned by you`);
+    tree.mount(home, { kind: 'host', src: dir });
+  } else if (ph?.kind === 'tmpfs' || policy.privateHomeList !== undefined) {
+    tree.mount(home, { kind: 'tmpfs', perms: 0o700 });
+    if (exists(ctx, '/root') && home !== '/root') tree.mount('/root', { kind: 'tmpfs', perms: 0o700 });
+    const budget = { bytes: COPY_LIMIT_BYTES, files: COPY_LIMIT_FILES };
+    for (const name of policy.privateHomeList ?? []) {
+      const rel = name.replace(/^~\/?/, '').replace(home, '').replace(/^\/+/, '');
+      const src = `${home}/${rel}`;
+      if (!exists(ctx, src)) ctx.missing.push(src);
+      else {
+        for (let p = parentOf(src); p !== home && p.startsWith(home); p = parentOf(p)) tree.mount(p, { kind: 'dir', perms: 0o700 });
+        copyInto(ctx, src, src, budget);
+      }
+    }
+  }
+  if (policy.privateCache) {
+    const cache = `${home}/.cache`;
+    if (exists(ctx, cache) || tree.covering(cache)?.content.kind === 'tmpfs') tree.mount(cache, { kind: 'tmpfs', perms: 0o700 });
+  }
+}
+
+export function planPrivateDirs(ctx: FsContext): void {
+  const { policy, tree } = ctx;
+  if (policy.privateTmp) {
+    tree.mount('/tmp', { kind: 'tmpfs', perms: 0o1777 });
+    if (exists(ctx, '/tmp/.X11-unix')) bindSelf(ctx, '/tmp/.X11-unix', { ro: true });
+  }
+  if (policy.privateEtc !== undefined) privateDir(ctx, '/etc', policy.privateEtc, true);
+  if (policy.privateOpt !== undefined) privateDir(ctx, '/opt', policy.privateOpt, !ctx.facts.isRoot);
+  if (policy.privateSrv !== undefined) privateDir(ctx, '/srv', policy.privateSrv, !ctx.facts.isRoot);
+  if (policy.disableMnt) for (const p of ['/mnt', '/media', '/run/mount', '/run/media']) if (exists(ctx, p)) tree.mount(ctx.fs.realpath(p) ?? p, { kind: 'hidden', type: 'dir' });
+  if (policy.machineId) {
+    const id = ctx.facts.randomId;
+    for (const p of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+      const real = ctx.fs.realpath(p);
+      if (real !== undefined && ctx.fs.lstat(real)?.type === 'file') {
+        ctx.tree.mount(real, { kind: 'data', blob: addBlob(ctx, new TextEncoder().encode(`${id}\n`)), perms: 0o444 }, { ro: true });
+      }
+    }
+  }
+}

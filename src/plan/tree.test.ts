@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'bun:test';
+import { MountTree } from './tree.ts';
+
+function ops(t: MountTree): string[] {
+  const { mounts, initSteps } = t.emit();
+  return [
+    ...mounts.map((m) => [m.kind, 'src' in m ? m.src : '', m.dest].filter((x) => x !== '').join(' ')),
+    ...initSteps.map((s) => `init ${s.kind} ${s.dest} ${s.flags.join(',')}`),
+  ];
+}
+
+describe('mount tree', () => {
+  test('a read-only bind issued after a blacklist does not re-expose it', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/home/u/.ssh', { kind: 'hidden', type: 'dir' });
+    t.setFlag('/home/u', 'ro');
+    expect(ops(t)).toEqual([
+      'bind / /',
+      'ro-bind /home/u /home/u',
+      'tmpfs /home/u/.ssh',
+    ]);
+  });
+
+  test('a blacklist covers everything beneath it, including earlier rules', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.setFlag('/home/u/.ssh/keys', 'ro');
+    t.mount('/home/u/.ssh', { kind: 'hidden', type: 'dir' });
+    expect(ops(t)).toEqual(['bind / /', 'tmpfs /home/u/.ssh']);
+  });
+
+  test('read-write under read-only, and the reverse order', () => {
+    const a = new MountTree();
+    a.mount('/', { kind: 'host', src: '/' });
+    a.setFlag('/home/u', 'ro');
+    a.setFlag('/home/u/dl', 'rw');
+    expect(ops(a)).toEqual(['bind / /', 'ro-bind /home/u /home/u', 'bind /home/u/dl /home/u/dl']);
+    const b = new MountTree();
+    b.mount('/', { kind: 'host', src: '/' });
+    b.setFlag('/home/u/dl', 'rw');
+    b.setFlag('/home/u', 'ro'); // a recursive remount makes the earlier rw bind read-only too
+    expect(ops(b)).toEqual(['bind / /', 'ro-bind /home/u /home/u', 'ro-bind /home/u/dl /home/u/dl']);
+  });
+
+  test('a read-only tmpfs is remounted after its children are in place', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/home/u', { kind: 'tmpfs' });
+    t.mount('/home/u/.mozilla', { kind: 'host', src: '/home/u/.mozilla' });
+    t.setFlag('/home/u', 'ro');
+    expect(ops(t)).toEqual([
+      'bind / /',
+      'tmpfs /home/u',
+      'ro-bind /home/u/.mozilla /home/u/.mozilla',
+      'remount-ro /home/u',
+    ]);
+  });
+
+  test('noexec becomes an in-sandbox remount; inside a tmpfs too', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/tmp', { kind: 'tmpfs' });
+    t.setFlag('/home/u', 'noexec');
+    t.setFlag('/tmp/x', 'noexec');
+    expect(ops(t)).toEqual([
+      'bind / /',
+      'bind /home/u /home/u',
+      'tmpfs /tmp',
+      'init remount /home/u noexec,nosuid,nodev',
+      'init remount /tmp/x noexec,nosuid,nodev',
+    ]);
+  });
+
+  test('a flag on a hidden path is refused', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/secret', { kind: 'hidden', type: 'dir' });
+    expect(t.setFlag('/secret/x', 'rw')).toBe(false);
+  });
+});

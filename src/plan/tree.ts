@@ -1,0 +1,215 @@
+/**
+ * The mount tree the sandbox should end up with, built by applying rules in Firejail's order, then
+ * flattened into bwrap's ordered op list.
+ *
+ * NOTE: bwrap always takes a bind's source from the host, so "make /x read-only" cannot be a remount of
+ * whatever the sandbox already has at /x; it is a fresh bind of the host's /x. Applying rules directly as
+ * bwrap ops would therefore let a later read-only bind re-expose files an earlier blacklist hid. Instead,
+ * rules edit this tree (a blacklist removes everything beneath it; a flag change walks the subtree, as a
+ * recursive remount would), and the tree is emitted parents first, so children always land on top.
+ */
+import { assertNever } from '../errors.ts';
+import type { BlobRef, InitStep, MountOp } from './types.ts';
+
+export type Content =
+  /** The host's `src`, bound here (`devices` keeps device nodes usable). */
+  | { readonly kind: 'host'; readonly src: string; readonly devices?: true }
+  /** An empty tmpfs; its contents vanish with the sandbox. */
+  | { readonly kind: 'tmpfs'; readonly perms?: number }
+  /** Blacklisted: an empty, read-only, mode 0000 directory, or for a file an unopenable node. */
+  | { readonly kind: 'hidden'; readonly type: 'dir' | 'file' }
+  | { readonly kind: 'symlink'; readonly target: string }
+  /** A file with the given contents. */
+  | { readonly kind: 'data'; readonly blob: BlobRef; readonly perms?: number }
+  /** A plain directory created inside a tmpfs parent (not a mount). */
+  | { readonly kind: 'dir'; readonly perms?: number }
+  | { readonly kind: 'proc' }
+  | { readonly kind: 'dev' };
+
+export interface Node {
+  readonly path: string;
+  content: Content;
+  ro: boolean;
+  noexec: boolean;
+}
+
+export type Flag = 'ro' | 'rw' | 'noexec';
+
+function isUnder(path: string, dir: string): boolean {
+  return dir === '/' ? path !== '/' : path.startsWith(`${dir}/`);
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export class MountTree {
+  private readonly nodes = new Map<string, Node>();
+  /** Paths that need an in-sandbox remount because no bwrap op can carry the flag. */
+  private readonly selfRemounts = new Map<string, { ro?: boolean; noexec?: boolean }>();
+
+  /**
+   * Puts `content` at `path`, covering (and forgetting) everything that was beneath it. A new mount does
+   * not inherit its parent's read-only or noexec state (as on a live system, where a later mount is not
+   * touched by an earlier remount); flags set afterwards reach it.
+   */
+  mount(path: string, content: Content, flags: { ro?: boolean; noexec?: boolean } = {}): void {
+    for (const p of [...this.nodes.keys()]) if (isUnder(p, path)) this.nodes.delete(p);
+    for (const p of [...this.selfRemounts.keys()]) if (p === path || isUnder(p, path)) this.selfRemounts.delete(p);
+    this.nodes.set(path, {
+      path,
+      content,
+      ro: flags.ro ?? content.kind === 'hidden',
+      noexec: flags.noexec ?? false,
+    });
+  }
+
+  /** The node whose mount provides `path`'s contents: the node at `path` or its nearest ancestor. */
+  covering(path: string): Node | undefined {
+    for (let p = path; ; p = parentOf(p)) {
+      const n = this.nodes.get(p);
+      if (n !== undefined && n.content.kind !== 'dir') return n;
+      if (p === '/') return undefined;
+    }
+  }
+
+  /** Whether the host's `path` shows through at the same place in the sandbox. */
+  showsHost(path: string): boolean {
+    const n = this.covering(path);
+    return n !== undefined && n.content.kind === 'host' && n.content.src === n.path;
+  }
+
+  hasNodeAtOrUnder(path: string): boolean {
+    for (const p of this.nodes.keys()) if (p === path || isUnder(p, path)) return true;
+    return false;
+  }
+
+  isHidden(path: string): boolean {
+    return this.covering(path)?.content.kind === 'hidden';
+  }
+
+  /**
+   * A recursive remount: sets `flag` on `path` and every mount beneath it. Where nothing is mounted at
+   * `path`, the host bind that covers it is split off into a bind of its own (same source, subpath), or,
+   * inside a tmpfs, an in-sandbox remount is recorded. Returns false if the path is hidden.
+   */
+  setFlag(path: string, flag: Flag): boolean {
+    const cover = this.covering(path);
+    if (cover === undefined || cover.content.kind === 'hidden') return false;
+    if (cover.path !== path) {
+      if (cover.content.kind === 'host') {
+        const rel = path.slice(cover.path === '/' ? 0 : cover.path.length);
+        const src = cover.content.src === '/' ? rel : `${cover.content.src}${rel}`;
+        this.nodes.set(path, {
+          path,
+          content: { kind: 'host', src, ...(cover.content.devices ? { devices: true as const } : {}) },
+          ro: cover.ro,
+          noexec: cover.noexec,
+        });
+      } else {
+        const r = this.selfRemounts.get(path) ?? {};
+        if (flag === 'noexec') r.noexec = true;
+        else r.ro = flag === 'ro';
+        this.selfRemounts.set(path, r);
+      }
+    }
+    for (const n of this.nodes.values()) {
+      if (n.path !== path && !isUnder(n.path, path)) continue;
+      if (n.content.kind === 'hidden' || n.content.kind === 'symlink' || n.content.kind === 'dir') continue;
+      if (flag === 'noexec') n.noexec = true;
+      else n.ro = flag === 'ro';
+    }
+    return true;
+  }
+
+  /** Flattens the tree into bwrap ops (parents first) and in-sandbox steps. */
+  emit(): { mounts: MountOp[]; initSteps: InitStep[] } {
+    const mounts: MountOp[] = [];
+    const initSteps: InitStep[] = [];
+    const paths = [...this.nodes.keys()].sort(comparePaths);
+    const children = new Map<string, string[]>();
+    const roots: string[] = [];
+    for (const p of paths) {
+      let parent: string | undefined;
+      for (let q = p; q !== '/'; ) {
+        q = parentOf(q);
+        if (this.nodes.has(q)) {
+          parent = q;
+          break;
+        }
+      }
+      if (parent === undefined) roots.push(p);
+      else children.set(parent, [...(children.get(parent) ?? []), p]);
+    }
+    const visit = (p: string): void => {
+      const n = this.nodes.get(p);
+      if (n === undefined) return;
+      mounts.push(...openOps(n));
+      for (const c of children.get(p) ?? []) visit(c);
+      // A tmpfs must stay writable until every mount point beneath it has been created.
+      // A hidden directory is a mode-0000 tmpfs: nothing of the host is in it, and what the sandbox
+      // might put there is discarded, so it is not worth a remount (each costs bwrap a mount-table read).
+      if (n.ro && n.content.kind === 'tmpfs') mounts.push({ kind: 'remount-ro', dest: p });
+      if (n.noexec && n.content.kind !== 'hidden') initSteps.push({ kind: 'remount', dest: p, flags: ['noexec', 'nosuid', 'nodev'] });
+    };
+    for (const r of roots) visit(r);
+    for (const [path, r] of [...this.selfRemounts].sort(([a], [b]) => comparePaths(a, b))) {
+      const flags: ('noexec' | 'nosuid' | 'nodev' | 'ro')[] = [];
+      if (r.ro) flags.push('ro');
+      if (r.noexec) flags.push('noexec', 'nosuid', 'nodev');
+      if (flags.length > 0) initSteps.push({ kind: 'remount', dest: path, flags });
+    }
+    return { mounts, initSteps };
+  }
+
+  /** For tests and --debug: the nodes in mount order. */
+  list(): Node[] {
+    return [...this.nodes.keys()].sort(comparePaths).map((p) => this.nodes.get(p) as Node);
+  }
+}
+
+/** Orders paths component by component, so a directory sorts before everything inside it. */
+export function comparePaths(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i] ?? '';
+    const q = y[i] ?? '';
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+function openOps(n: Node): MountOp[] {
+  const c = n.content;
+  switch (c.kind) {
+    case 'host':
+      if (c.devices) {
+        return n.ro
+          ? [{ kind: 'dev-bind', src: c.src, dest: n.path }, { kind: 'remount-ro', dest: n.path }]
+          : [{ kind: 'dev-bind', src: c.src, dest: n.path }];
+      }
+      return [{ kind: n.ro ? 'ro-bind' : 'bind', src: c.src, dest: n.path }];
+    case 'tmpfs':
+      return [{ kind: 'tmpfs', dest: n.path, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
+    case 'hidden':
+      // NOTE: a device node on a nodev mount cannot be opened (EACCES), which is what a blacklisted file
+      // should answer; bwrap adds nodev to every non-device bind.
+      return c.type === 'dir'
+        ? [{ kind: 'tmpfs', dest: n.path, perms: 0 }]
+        : [{ kind: 'ro-bind', src: '/dev/null', dest: n.path }];
+    case 'symlink':
+      return [{ kind: 'symlink', target: c.target, dest: n.path }];
+    case 'data':
+      return [{ kind: 'bind-data', blob: c.blob, dest: n.path, writable: !n.ro, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
+    case 'dir':
+      return [{ kind: 'dir', dest: n.path, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
+    case 'proc':
+      return [{ kind: 'proc', dest: n.path }];
+    case 'dev':
+      return [{ kind: 'dev', dest: n.path }];
+    default:
+      return assertNever(c);
+  }
+}
