@@ -16,8 +16,13 @@ export type Origin =
 
 /** One filesystem rule, in profile order. Order matters: later rules mount over earlier ones. */
 export type FsRule =
-  | { readonly kind: 'blacklist'; readonly path: string; readonly nolog: boolean; readonly origin: Origin }
-  | { readonly kind: 'whitelist'; readonly path: string; readonly readOnly: boolean; readonly origin: Origin }
+  /**
+   * `path` may hold glob characters; the planner expands them against the host. `except` holds the
+   * patterns of the `noblacklist` (`nowhitelist`) commands that came before this rule: an expanded path
+   * matching one of them (fnmatch, FNM_PATHNAME) is skipped.
+   */
+  | { readonly kind: 'blacklist'; readonly path: string; readonly nolog: boolean; readonly except: readonly string[]; readonly origin: Origin }
+  | { readonly kind: 'whitelist'; readonly path: string; readonly readOnly: boolean; readonly except: readonly string[]; readonly origin: Origin }
   | { readonly kind: 'read-only'; readonly path: string; readonly origin: Origin }
   | { readonly kind: 'read-write'; readonly path: string; readonly origin: Origin }
   | { readonly kind: 'noexec'; readonly path: string; readonly origin: Origin }

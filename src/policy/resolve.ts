@@ -8,6 +8,11 @@ import { emptyPolicy, type Origin, type Policy } from './policy.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+function expandHome(path: string): string {
+  const home = process.env['HOME'] ?? '/';
+  return path.replace(/^~(?=\/|$)/, home).replace(/\$\{HOME\}/g, home);
+}
+
 export function resolvePolicy(directives: readonly CliDirective[], base: Policy = emptyPolicy()): Policy {
   const p: Mutable<Policy> = { ...base };
   const notEnforced: { command: string; origin: Origin }[] = [...base.notEnforced];
@@ -50,6 +55,51 @@ export function resolvePolicy(directives: readonly CliDirective[], base: Policy 
         break;
       case 'shell':
         if (d.value !== undefined) p.shell = d.value;
+        break;
+      // Filesystem commands, enough to drive the planner until the profile resolver lands.
+      case 'blacklist':
+      case 'blacklist-nolog':
+        p.fs = [...p.fs, { kind: 'blacklist', path: expandHome(d.value ?? ''), nolog: d.name !== 'blacklist', except: [], origin }];
+        break;
+      case 'whitelist':
+      case 'whitelist-ro':
+        p.fs = [...p.fs, { kind: 'whitelist', path: expandHome(d.value ?? ''), readOnly: d.name === 'whitelist-ro', except: [], origin }];
+        break;
+      case 'read-only':
+      case 'read-write':
+      case 'noexec':
+      case 'tmpfs':
+        p.fs = [...p.fs, { kind: d.name, path: expandHome(d.value ?? ''), origin }];
+        break;
+      case 'private':
+        p.privateHome = d.value === undefined ? { kind: 'tmpfs' } : { kind: 'dir', dir: expandHome(d.value), origin };
+        break;
+      case 'private-home':
+        p.privateHomeList = [...(p.privateHomeList ?? []), ...(d.value ?? '').split(',')];
+        break;
+      case 'private-bin':
+        p.privateBin = [...(p.privateBin ?? []), ...(d.value ?? '').split(',')];
+        break;
+      case 'private-etc':
+        p.privateEtc = [...(p.privateEtc ?? []), ...(d.value ?? '').split(',')];
+        break;
+      case 'private-tmp':
+        p.privateTmp = true;
+        break;
+      case 'private-dev':
+        p.privateDev = true;
+        break;
+      case 'private-cache':
+        p.privateCache = true;
+        break;
+      case 'disable-mnt':
+        p.disableMnt = true;
+        break;
+      case 'allusers':
+        p.allusers = true;
+        break;
+      case 'machine-id':
+        p.machineId = true;
         break;
       default:
         notEnforced.push({ command: d.name, origin });
