@@ -11,6 +11,7 @@ import type { Policy } from '../policy/policy.ts';
 import { planLaunch } from '../plan/plan.ts';
 import { describePlan } from './debug.ts';
 import { parseArgs, type Invocation } from './args.ts';
+import { registryDir } from '../registry/store.ts';
 import { HELP } from './help.ts';
 import { writeAll } from '../sys/fs.ts';
 
@@ -75,11 +76,22 @@ async function run(argv: readonly string[]): Promise<number> {
   const program = resolveProgram(inv, policy, facts);
   const plan = planLaunch(policy, facts, { argv: program });
   warnNotEnforced(policy, report);
-  const { prepareExec, execBwrap } = await import('../launch/exec.ts');
-  const prepared = prepareExec(plan);
-  if (inv.debug) writeAll(2, describePlan(plan, prepared.argv));
-  report.info(`Child process initialized in ${performance.now().toFixed(2)} ms`);
-  return execBwrap(plan, prepared, policy.keepFds === 'all' ? [] : policy.keepFds);
+  const { launch } = await import('../launch/launch.ts');
+  return launch(plan, {
+    registryDir: registryDir(facts.uid, facts.runtimeDir),
+    uid: facts.uid,
+    user: facts.user,
+    name: policy.name ?? '',
+    command: ['kiln', ...argv],
+    profiles: policy.profiles,
+    cwd: facts.cwd,
+    caps: plan.init?.keepCaps ?? (plan.preExec.find((s) => s.kind === 'cap-bounding')?.keep ?? 'unchanged'),
+    keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
+    beforeExec: (execArgv) => {
+      if (inv.debug) writeAll(2, describePlan(plan, execArgv));
+      report.info(`Child process initialized in ${performance.now().toFixed(2)} ms`);
+    },
+  });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

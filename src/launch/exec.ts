@@ -28,8 +28,9 @@ export function prepareExec(plan: LaunchPlan): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
   const options = toBwrapArgs(plan, blobFds);
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
+  const infoFds = plan.infoFd === undefined ? [] : [plan.infoFd];
   if (plan.init === undefined) {
-    return { argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv], passFds: [argsFd, ...blobFds] };
+    return { argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv], passFds: [argsFd, ...blobFds, ...infoFds] };
   }
   // NOTE: the init stage runs as /proc/self/fd/N of an fd inherited through bwrap, so it needs no path
   // in the sandbox's tree, whatever the profile hides.
@@ -44,7 +45,7 @@ export function prepareExec(plan: LaunchPlan): Prepared {
   const configFd = memfdWithData('kiln-init', config, true);
   return {
     argv: ['bwrap', '--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv],
-    passFds: [argsFd, exeFd, configFd, ...blobFds],
+    passFds: [argsFd, exeFd, configFd, ...blobFds, ...infoFds],
   };
 }
 

@@ -65,6 +65,7 @@ export function toBwrapArgs(plan: LaunchPlan, blobFds: readonly number[]): strin
   if (plan.dieWithParent) args.push('--die-with-parent');
   if (plan.newSession) args.push('--new-session');
   if (plan.hostname !== undefined) args.push('--hostname', plan.hostname);
+  if (plan.infoFd !== undefined) args.push('--info-fd', String(plan.infoFd));
   for (const op of plan.mounts) args.push(...mountArgs(op, blobFds));
   for (const cap of plan.capDrop) args.push('--cap-drop', cap);
   for (const cap of plan.capAdd) args.push('--cap-add', cap);

@@ -78,6 +78,8 @@ export interface LaunchPlan {
   readonly preExec: readonly PreExecStep[];
   /** Present when something must happen inside the sandbox that bwrap cannot do. */
   readonly init?: InitPlan;
+  /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */
+  readonly infoFd?: number;
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
 }

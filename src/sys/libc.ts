@@ -22,6 +22,8 @@ const SYMBOLS = {
   unshare: { args: [FFIType.i32], returns: FFIType.i32 },
   mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   mkdir: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  rename: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
   realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
   free: { args: [FFIType.ptr], returns: FFIType.void },
   __errno_location: { args: [], returns: FFIType.ptr },

@@ -1,0 +1,61 @@
+/**
+ * A launch: register the sandbox, prepare bwrap's fds, hand the process over. If anything fails before
+ * the exec, the registry entry is removed again, so no half-started sandbox is ever listed.
+ */
+import type { LaunchPlan } from '../plan/types.ts';
+import type { RegistryEntry } from '../registry/entry.ts';
+import { openForWriting, processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
+import { execBwrap, prepareExec } from './exec.ts';
+
+export interface LaunchMeta {
+  readonly registryDir: string;
+  readonly uid: number;
+  readonly user: string;
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly profiles: readonly string[];
+  readonly cwd: string;
+  readonly caps: readonly number[] | 'unchanged';
+  readonly protocols?: readonly string[];
+  readonly keepFds: readonly number[];
+  /** Called with bwrap's argv just before exec (for --debug and the startup message). */
+  readonly beforeExec: (argv: readonly string[]) => void;
+}
+
+/** A name already taken by a live sandbox becomes NAME-PID, as in Firejail. */
+function uniqueName(meta: LaunchMeta): string {
+  if (meta.name === '') return '';
+  const live = readEntries(meta.registryDir);
+  return live.some((l) => l.entry.name === meta.name) ? `${meta.name}-${process.pid}` : meta.name;
+}
+
+export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
+  const entry: RegistryEntry = {
+    version: 1,
+    pid: process.pid,
+    startTime: processStartTime('self') ?? '',
+    uid: meta.uid,
+    user: meta.user,
+    name: uniqueName(meta),
+    command: meta.command,
+    argv: plan.argv,
+    profiles: meta.profiles,
+    cwd: meta.cwd,
+    started: Date.now(),
+    seccomp: [...plan.seccomp, ...(plan.init?.seccomp ?? [])].map((i) => Buffer.from(typeof i === 'number' ? (plan.blobs[i] ?? new Uint8Array()) : i).toString('base64')),
+    caps: meta.caps,
+    ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
+  };
+  const file = writeEntry(meta.registryDir, entry);
+  pruneIfCrowded(meta.registryDir);
+  try {
+    const infoFd = openForWriting(`${meta.registryDir}/${entry.pid}.info`, true);
+    const prepared = prepareExec({ ...plan, infoFd });
+    meta.beforeExec(prepared.argv);
+    return execBwrap(plan, prepared, meta.keepFds);
+  } catch (e) {
+    removeFile(file);
+    removeFile(`${meta.registryDir}/${entry.pid}.info`);
+    throw e;
+  }
+}

@@ -1,0 +1,105 @@
+/** Where the registry lives and how entries are written, read and pruned. */
+import { SyscallError } from '../errors.ts';
+import { listDir, readText, stat, writeAll } from '../sys/fs.ts';
+import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { parseEntry, type RegistryEntry } from './entry.ts';
+
+/** /run/kiln for root; the user's runtime directory otherwise. */
+export function registryDir(uid: number, runtimeDir: string): string {
+  return uid === 0 ? '/run/kiln/sandboxes' : `${runtimeDir}/kiln/sandboxes`;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined if there is no such process. */
+export function processStartTime(pid: number | 'self'): string | undefined {
+  const text = readText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return rest[19];
+}
+
+const EEXIST = 17;
+const ENOENT = 2;
+
+function mkdirs(path: string, mode: number): void {
+  const l = libc();
+  let cur = '';
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    cur += `/${part}`;
+    if (l.mkdir(ptr(cString(cur)), mode) !== 0 && errno() !== EEXIST) throw new SyscallError('mkdir', errno(), cur);
+  }
+}
+
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_TRUNC = 0o1000;
+const O_CLOEXEC = 0o2000000;
+
+/** Opens `path` for writing (created 0600), for bwrap's --info-fd / --json-status-fd; inherited. */
+export function openForWriting(path: string, inherit: boolean): number {
+  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_TRUNC | (inherit ? 0 : O_CLOEXEC), 0o600);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  return fd;
+}
+
+/** Writes an entry atomically: a temporary file, then rename. */
+export function writeEntry(dir: string, entry: RegistryEntry): string {
+  const file = `${dir}/${entry.pid}.json`;
+  const tmp = `${file}.tmp`;
+  let fd: number;
+  try {
+    fd = openForWriting(tmp, false);
+  } catch (e) {
+    if (!(e instanceof SyscallError && e.errno === ENOENT)) throw e;
+    mkdirs(dir, 0o700); // first sandbox since boot
+    fd = openForWriting(tmp, false);
+  }
+  try {
+    writeAll(fd, JSON.stringify(entry));
+  } finally {
+    libc().close(fd);
+  }
+  if (libc().rename(ptr(cString(tmp)), ptr(cString(file))) !== 0) throw new SyscallError('rename', errno(), file);
+  return file;
+}
+
+/** Prunes dead entries once the directory holds more than a few dozen files, so it cannot grow forever. */
+export function pruneIfCrowded(dir: string): void {
+  if ((listDir(dir)?.length ?? 0) > 64) readEntries(dir);
+}
+
+/** Removes a file; a missing one is fine (another kiln may have pruned it). */
+export function removeFile(path: string): void {
+  if (libc().unlink(ptr(cString(path))) !== 0 && errno() !== ENOENT) throw new SyscallError('unlink', errno(), path);
+}
+
+export interface LiveEntry {
+  readonly entry: RegistryEntry;
+  readonly file: string;
+  /** The sandbox's pid 1 on the host, from bwrap's info file, once bwrap has written it. */
+  readonly childPid?: number;
+}
+
+/** Live entries, oldest first; dead ones are removed on the way. */
+export function readEntries(dir: string): LiveEntry[] {
+  const out: LiveEntry[] = [];
+  for (const e of listDir(dir) ?? []) {
+    if (!e.name.endsWith('.json')) continue;
+    const file = `${dir}/${e.name}`;
+    const entry = parseEntry(readText(file) ?? '');
+    const pid = Number(e.name.slice(0, -5));
+    const alive = entry !== undefined && entry.pid === pid && processStartTime(pid) === entry.startTime;
+    if (!alive) {
+      // NOTE: a file younger than a second may be a launch that has not renamed into place yet; only
+      // complete, dead entries are pruned.
+      if (entry !== undefined || (stat(file)?.mtimeMs ?? 0) < Date.now() - 1000) {
+        for (const f of [file, `${dir}/${pid}.info`]) removeFile(f);
+      }
+      continue;
+    }
+    const info = readText(`${dir}/${pid}.info`);
+    const m = info === undefined ? null : /"child-pid":\s*(\d+)/.exec(info);
+    out.push({ entry, file, ...(m?.[1] !== undefined ? { childPid: Number(m[1]) } : {}) });
+  }
+  return out.sort((a, b) => a.entry.started - b.entry.started);
+}
