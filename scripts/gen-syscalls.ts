@@ -1,0 +1,259 @@
+#!/usr/bin/env bun
+/**
+ * kiln's syscall table lives in one hand-reviewed file, src/seccomp/syscalls.csv (one row per syscall
+ * name, one column per ABI). This script turns it into the TypeScript module the compiler imports, and
+ * cross-checks it against the kernel's uapi headers when they are installed.
+ *
+ *   bun scripts/gen-syscalls.ts            syscalls.csv → src/seccomp/syscalls.generated.ts
+ *   bun scripts/gen-syscalls.ts --check    exit 1 if syscalls.generated.ts is stale
+ *   bun scripts/gen-syscalls.ts import     compare the CSV with the installed uapi headers
+ *   bun scripts/gen-syscalls.ts import --write    …and merge the headers' rows into the CSV
+ *
+ * The headers come from Debian packages: linux-libc-dev (asm/unistd_64.h, unistd_x32.h, unistd_32.h) and
+ * linux-libc-dev-arm64-cross (asm/unistd.h, which expands asm-generic/unistd.h through cpp). Rows the
+ * headers lack (syscalls newer than the packaged kernel) are kept as they are in the CSV.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dir, '..');
+const CSV = join(ROOT, 'src/seccomp/syscalls.csv');
+const OUT = join(ROOT, 'src/seccomp/syscalls.generated.ts');
+const ABIS = ['x86_64', 'x32', 'i386', 'aarch64'] as const;
+type Abi = (typeof ABIS)[number];
+type Row = Record<Abi, number | undefined>;
+
+interface Table {
+  readonly comments: readonly string[];
+  readonly rows: Map<string, Row>;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`gen-syscalls: ${message}\n`);
+  process.exit(1);
+}
+
+function parseCsv(text: string): Table {
+  const comments: string[] = [];
+  const rows = new Map<string, Row>();
+  let header = false;
+  text.split('\n').forEach((line, i) => {
+    if (line.startsWith('#')) return void comments.push(line);
+    if (line.trim() === '') return;
+    const cells = line.split(',');
+    if (!header) {
+      if (cells.join(',') !== ['name', ...ABIS].join(',')) fail(`${CSV}:${i + 1}: unexpected header '${line}'`);
+      header = true;
+      return;
+    }
+    const [name, ...nums] = cells;
+    if (name === undefined || !/^[a-z_][a-z0-9_]*$/.test(name) || nums.length !== ABIS.length) {
+      fail(`${CSV}:${i + 1}: malformed row '${line}'`);
+    }
+    if (rows.has(name)) fail(`${CSV}:${i + 1}: duplicate row '${name}'`);
+    const row = {} as Row;
+    ABIS.forEach((abi, j) => {
+      const cell = nums[j] ?? '-';
+      if (cell === '-') row[abi] = undefined;
+      else if (/^[0-9]+$/.test(cell)) row[abi] = Number(cell);
+      else fail(`${CSV}:${i + 1}: bad number '${cell}' for ${abi}`);
+    });
+    rows.set(name, row);
+  });
+  if (!header) fail(`${CSV}: no header row`);
+  checkUnique(rows);
+  return { comments, rows };
+}
+
+/** Two names on one number of the same ABI is a table error. */
+function checkUnique(rows: ReadonlyMap<string, Row>): void {
+  for (const abi of ABIS) {
+    const seen = new Map<number, string>();
+    for (const [name, row] of rows) {
+      const nr = row[abi];
+      if (nr === undefined) continue;
+      const other = seen.get(nr);
+      if (other !== undefined) fail(`${abi} ${nr} is both '${other}' and '${name}'`);
+      seen.set(nr, name);
+    }
+  }
+}
+
+function formatCsv(table: Table): string {
+  const names = [...table.rows.keys()].sort();
+  const lines = [...table.comments, ['name', ...ABIS].join(',')];
+  for (const name of names) {
+    const row = table.rows.get(name)!;
+    lines.push([name, ...ABIS.map((abi) => (row[abi] === undefined ? '-' : String(row[abi])))].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function generate(table: Table): string {
+  const names = [...table.rows.keys()].sort();
+  const numberByRow: Record<Abi, number[]> = { x86_64: [], x32: [], i386: [], aarch64: [] };
+  const rowByNumber: Record<Abi, number[]> = { x86_64: [], x32: [], i386: [], aarch64: [] };
+  names.forEach((name, row) => {
+    for (const abi of ABIS) {
+      const nr = table.rows.get(name)![abi];
+      numberByRow[abi].push(nr ?? -1);
+      if (nr !== undefined) rowByNumber[abi][nr] = row;
+    }
+  });
+  const runs = (abi: Abi): number[][] => {
+    const out: number[][] = [];
+    rowByNumber[abi].forEach((row, nr) => {
+      if (row === undefined) return;
+      const last = out[out.length - 1];
+      if (last !== undefined && last[1] === nr - 1) last[1] = nr;
+      else out.push([nr, nr]);
+    });
+    return out;
+  };
+  const wrap = (items: string[], indent: string) => {
+    const lines: string[] = [];
+    let line = '';
+    for (const item of items) {
+      if (line.length + item.length > 110) {
+        lines.push(`${indent}${line.trimEnd()}`);
+        line = '';
+      }
+      line += `${item}, `;
+    }
+    if (line !== '') lines.push(`${indent}${line.trimEnd()}`);
+    return lines;
+  };
+  const perAbi = (f: (abi: Abi) => string[]) =>
+    ABIS.flatMap((abi) => [`  ${abi}: [`, ...wrap(f(abi), '    '), '  ],']);
+  return [
+    '// Generated by scripts/gen-syscalls.ts from src/seccomp/syscalls.csv. Do not edit; edit the CSV and rerun.',
+    '// Laid out so that nothing needs building or sorting at run time (kiln compiles a filter per launch).',
+    '',
+    'export type TableAbi = \'x86_64\' | \'x32\' | \'i386\' | \'aarch64\';',
+    '',
+    '/** Every syscall name kiln knows, sorted by UTF-16 code units (for binary search); a name\'s index is its row. */',
+    'export const SYSCALL_NAMES: readonly string[] = [',
+    ...wrap(names.map((n) => `'${n}'`), '  '),
+    '];',
+    '',
+    '/** Per ABI, the number of each row; -1 where the ABI lacks the syscall. x32 numbers lack the x32 bit. */',
+    'export const NUMBER_BY_ROW: Readonly<Record<TableAbi, readonly number[]>> = {',
+    ...perAbi((abi) => numberByRow[abi].map(String)),
+    '};',
+    '',
+    '/** Per ABI, the row of each syscall number; -1 for numbers the ABI does not assign. */',
+    'export const ROW_BY_NUMBER: Readonly<Record<TableAbi, readonly number[]>> = {',
+    ...perAbi((abi) => Array.from({ length: rowByNumber[abi].length }, (_, nr) => String(rowByNumber[abi][nr] ?? -1))),
+    '};',
+    '',
+    '/** Per ABI, the runs [first, last] of assigned numbers. */',
+    'export const NUMBER_RUNS: Readonly<Record<TableAbi, readonly (readonly [number, number])[]>> = {',
+    ...perAbi((abi) => runs(abi).map(([a, b]) => `[${a}, ${b}]`)),
+    '};',
+    '',
+  ].join('\n');
+}
+
+// ── import from the uapi headers ──────────────────────────────────────────────────────────────────────
+
+const X86_HEADERS = '/usr/include/x86_64-linux-gnu/asm';
+const ARM64_INCLUDE = '/usr/aarch64-linux-gnu/include';
+
+function parseDefines(text: string): Map<string, string> {
+  const defs = new Map<string, string>();
+  for (const m of text.matchAll(/^#define (__NR\w*) (.+)$/gm)) defs.set(m[1]!, m[2]!.trim());
+  return defs;
+}
+
+/** Resolves `__NR_x` to a number, following aliases such as `#define __NR_fcntl __NR3264_fcntl`. */
+function resolveNumbers(defs: Map<string, string>, x32: boolean): Map<string, number> {
+  const out = new Map<string, number>();
+  const valueOf = (name: string, depth = 0): number | undefined => {
+    const v = defs.get(name);
+    if (v === undefined || depth > 8) return undefined;
+    const x32m = /^\(__X32_SYSCALL_BIT \+ (\d+)\)$/.exec(v);
+    if (x32 && x32m) return Number(x32m[1]);
+    if (/^\d+$/.test(v)) return Number(v);
+    return /^__NR\w+$/.test(v) ? valueOf(v, depth + 1) : undefined;
+  };
+  for (const key of defs.keys()) {
+    if (!key.startsWith('__NR_') || key === '__NR_syscalls' || key === '__NR_arch_specific_syscall') continue;
+    const nr = valueOf(key);
+    if (nr !== undefined) out.set(key.slice('__NR_'.length), nr);
+  }
+  return out;
+}
+
+function readHeaders(): Map<Abi, Map<string, number>> {
+  const abis = new Map<Abi, Map<string, number>>();
+  const x86 = (file: string) => join(X86_HEADERS, file);
+  if (existsSync(x86('unistd_64.h'))) {
+    abis.set('x86_64', resolveNumbers(parseDefines(readFileSync(x86('unistd_64.h'), 'utf8')), false));
+    abis.set('x32', resolveNumbers(parseDefines(readFileSync(x86('unistd_x32.h'), 'utf8')), true));
+    abis.set('i386', resolveNumbers(parseDefines(readFileSync(x86('unistd_32.h'), 'utf8')), false));
+  } else {
+    process.stderr.write(`gen-syscalls: ${X86_HEADERS} missing (apt-get install linux-libc-dev); skipping x86\n`);
+  }
+  if (existsSync(join(ARM64_INCLUDE, 'asm/unistd.h'))) {
+    const text = execFileSync('cpp', ['-dM', '-nostdinc', `-I${ARM64_INCLUDE}`, '-'], {
+      input: '#include <asm/unistd.h>\n',
+      encoding: 'utf8',
+    });
+    abis.set('aarch64', resolveNumbers(parseDefines(text), false));
+  } else {
+    process.stderr.write(`gen-syscalls: ${ARM64_INCLUDE} missing (apt-get install linux-libc-dev-arm64-cross); skipping aarch64\n`);
+  }
+  return abis;
+}
+
+function importHeaders(table: Table, write: boolean): void {
+  const headers = readHeaders();
+  let conflicts = 0;
+  let added = 0;
+  for (const [abi, numbers] of headers) {
+    for (const [name, nr] of numbers) {
+      const row = table.rows.get(name);
+      if (row === undefined) {
+        const fresh = Object.fromEntries(ABIS.map((a) => [a, undefined])) as Row;
+        fresh[abi] = nr;
+        table.rows.set(name, fresh);
+        added++;
+        console.log(`+ ${name} ${abi}=${nr}`);
+      } else if (row[abi] === undefined) {
+        row[abi] = nr;
+        added++;
+        console.log(`+ ${name} ${abi}=${nr}`);
+      } else if (row[abi] !== nr) {
+        conflicts++;
+        console.log(`! ${name} ${abi}: csv ${row[abi]}, headers ${nr}`);
+      }
+    }
+    for (const [name, row] of table.rows) {
+      if (row[abi] !== undefined && !numbers.has(name)) console.log(`  ${name} ${abi}=${row[abi]} is not in the headers (newer kernel?)`);
+    }
+  }
+  console.log(`${added} added, ${conflicts} conflicting`);
+  if (conflicts > 0) process.exit(1);
+  if (write) {
+    checkUnique(table.rows);
+    writeFileSync(CSV, formatCsv(table));
+    console.log(`wrote ${CSV}`);
+  }
+}
+
+const args = process.argv.slice(2);
+const table = parseCsv(readFileSync(CSV, 'utf8'));
+if (args[0] === 'import') {
+  importHeaders(table, args.includes('--write'));
+} else {
+  const text = generate(table);
+  if (args.includes('--check')) {
+    const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+    if (current !== text) fail(`${OUT} is stale; run bun scripts/gen-syscalls.ts`);
+    console.log(`${OUT} is up to date (${table.rows.size} syscalls)`);
+  } else {
+    writeFileSync(OUT, text);
+    console.log(`wrote ${OUT} (${table.rows.size} syscalls)`);
+  }
+}
