@@ -12,6 +12,7 @@ import { encodeInitConfig, INIT_FLAG } from './init-config.ts';
 import { applyPreExec } from './pre-exec.ts';
 
 const encoder = new TextEncoder();
+const TIMEOUT_PATH = '/usr/bin/timeout';
 
 /** The NUL-separated form `bwrap --args` reads. */
 export function encodeArgs(args: readonly string[]): Uint8Array {
@@ -60,14 +61,21 @@ function openForExec(path: string): number {
  * NOTE: Bun's other threads die with the exec; nothing after a successful call runs.
  */
 export function execBwrap(plan: LaunchPlan, prepared: Prepared, keepFds: readonly number[]): never {
-  closeExtraFds(new Set([...prepared.passFds, ...keepFds]));
   applyPreExec(plan.preExec);
-  const file = cString(plan.bwrapPath);
-  const argv = cStringArray(prepared.argv);
+  closeExtraFds(new Set([...prepared.passFds, ...keepFds]));
+  // NOTE: with a wall-clock limit, coreutils' timeout(1) becomes the sandbox's anchor: it forwards
+  // SIGINT/SIGTERM/SIGHUP to bwrap and sends SIGTERM when time is up; --foreground keeps the terminal's
+  // process group, and bwrap's --die-with-parent takes the sandbox down with it.
+  const [path, argvList] =
+    plan.timeoutSeconds === undefined
+      ? [plan.bwrapPath, prepared.argv]
+      : [TIMEOUT_PATH, ['timeout', '--foreground', '--kill-after=2', `${plan.timeoutSeconds}s`, plan.bwrapPath, ...prepared.argv.slice(1)]];
+  const file = cString(path);
+  const argv = cStringArray(argvList);
   const env = cStringArray(plan.env);
   libc().execve(ptr(file), ptr(argv.array), ptr(env.array));
   const e = errno();
   void argv.keep.length; // keep the strings reachable until execve has read them
   void env.keep.length;
-  throw new SyscallError('execve', e, plan.bwrapPath);
+  throw new SyscallError('execve', e, path);
 }

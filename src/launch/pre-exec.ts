@@ -1,5 +1,5 @@
 /** Applies a plan's pre-exec steps to kiln's own process; bwrap and the sandbox inherit the result. */
-import { assertNever, SyscallError } from '../errors.ts';
+import { assertNever, SyscallError, UsageError } from '../errors.ts';
 import type { PreExecStep } from '../plan/types.ts';
 import { errno, libc, ptr } from '../sys/libc.ts';
 
@@ -27,14 +27,61 @@ function narrowBoundingSet(keep: readonly number[], lastCap: number): void {
   }
 }
 
+const EPERM = 1;
+const EACCES = 13;
+
+/** Sets soft and hard limit to `value`. Raising a hard limit needs root: that is a usage error. */
+function setLimit(name: string, resource: number, value: bigint): void {
+  const l = libc();
+  const cur = new BigUint64Array(2);
+  if (l.getrlimit(resource, ptr(cur)) !== 0) throw new SyscallError('getrlimit', errno(), name);
+  const hard = cur[1] ?? 0n;
+  const INFINITY = 0xffffffffffffffffn;
+  if (value > hard && hard !== INFINITY && l.setrlimit(resource, ptr(new BigUint64Array([value, value]))) !== 0) {
+    throw new UsageError(`--${name}=${value}: the hard limit is ${hard}; only root can raise it`);
+  }
+  if (l.setrlimit(resource, ptr(new BigUint64Array([value, value]))) !== 0) {
+    const e = errno();
+    if (e === EPERM) throw new UsageError(`--${name}=${value}: the hard limit is ${hard}; only root can raise it`);
+    throw new SyscallError('setrlimit', e, name);
+  }
+}
+
+function setNice(value: number): void {
+  // PRIO_PROCESS, who = 0: this process; inherited through exec and fork.
+  if (libc().setpriority(0, 0, value) !== 0) {
+    const e = errno();
+    if (e === EACCES || e === EPERM) throw new UsageError(`--nice=${value}: only root can lower the nice value below its current one`);
+    throw new SyscallError('setpriority', e, String(value));
+  }
+}
+
+function setAffinity(cpus: readonly number[]): void {
+  const max = Math.max(...cpus, 0);
+  const mask = new Uint8Array(Math.max(128, Math.ceil((max + 1) / 64) * 8));
+  for (const c of cpus) mask[c >> 3] = (mask[c >> 3] ?? 0) | (1 << (c & 7));
+  if (libc().sched_setaffinity(0, mask.length, ptr(mask)) !== 0) {
+    throw new UsageError(`--cpu=${cpus.join(',')}: ${new SyscallError('sched_setaffinity', errno()).message}`);
+  }
+}
+
 export function applyPreExec(steps: readonly PreExecStep[]): void {
   for (const step of steps) {
     switch (step.kind) {
       case 'cap-bounding':
         narrowBoundingSet(step.keep, step.lastCap);
         break;
+      case 'rlimit':
+        setLimit(step.name, step.resource, step.value);
+        break;
+      case 'nice':
+        setNice(step.value);
+        break;
+      case 'cpu-affinity':
+        setAffinity(step.cpus);
+        break;
       default:
-        assertNever(step.kind);
+        assertNever(step);
     }
   }
 }

@@ -6,6 +6,8 @@ import type { Policy } from '../policy/policy.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { bwrapCapName, keptCapabilities } from './caps.ts';
 import { planFilesystem } from './filesystem.ts';
+import { planLimits } from './limits.ts';
+import { compileSeccomp } from './seccomp.ts';
 import type { InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
 
 export interface LaunchRequest {
@@ -76,8 +78,13 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
   const fs = planFilesystem(policy, facts);
   const withInit = fs.initSteps.length > 0;
   const caps = planCapabilities(policy, facts, withInit);
+  // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
+  // refuse; so when the init stage runs, it loads the filter itself, last.
+  const filter = compileSeccomp(policy.seccomp, facts.arch, withInit ? 'init' : 'bwrap');
+  const blobs = [...fs.blobs];
+  const seccompBlobs = withInit ? [] : filter.programs.map((p) => blobs.push(p) - 1);
   const init: InitPlan | undefined = withInit
-    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: [] }
+    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,
@@ -91,9 +98,11 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     argv: request.argv,
     dieWithParent: true,
     newSession: false,
-    blobs: fs.blobs,
-    seccomp: [],
-    preExec: caps.preExec,
+    blobs,
+    seccomp: seccompBlobs,
+    // Limits first: the bounding-set step gives up CAP_SYS_RESOURCE, which raising a limit needs.
+    preExec: [...planLimits(policy), ...caps.preExec],
+    ...(policy.timeoutSeconds !== undefined ? { timeoutSeconds: policy.timeoutSeconds } : {}),
     ...(init !== undefined ? { init } : {}),
     missing: fs.missing,
   };

@@ -55,7 +55,11 @@ export interface InitPlan {
  */
 export type PreExecStep =
   /** Narrow the capability bounding set to `keep` (root only; see plan/caps.ts). */
-  | { readonly kind: 'cap-bounding'; readonly keep: readonly number[]; readonly lastCap: number };
+  | { readonly kind: 'cap-bounding'; readonly keep: readonly number[]; readonly lastCap: number }
+  /** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */
+  | { readonly kind: 'rlimit'; readonly name: string; readonly resource: number; readonly value: bigint }
+  | { readonly kind: 'nice'; readonly value: number }
+  | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] };
 
 export interface LaunchPlan {
   readonly bwrapPath: string;
@@ -76,6 +80,8 @@ export interface LaunchPlan {
   /** seccomp programs (blob indices), loaded in order. */
   readonly seccomp: readonly BlobRef[];
   readonly preExec: readonly PreExecStep[];
+  /** Wall-clock limit: kiln execs coreutils' timeout(1), which runs bwrap and stops it when time is up. */
+  readonly timeoutSeconds?: number;
   /** Present when something must happen inside the sandbox that bwrap cannot do. */
   readonly init?: InitPlan;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */

@@ -91,9 +91,9 @@ export interface SeccompPolicy {
   readonly memoryDenyWriteExecute: boolean;
   readonly allowDebuggers: boolean;
   /** `protocol LIST`; undefined means no socket-family filter. */
-  readonly protocols?: readonly string[];
+  readonly protocols?: readonly ('unix' | 'inet' | 'inet6' | 'netlink' | 'packet' | 'bluetooth')[];
   /** `restrict-namespaces [LIST]`; undefined means namespaces may be created. */
-  readonly restrictNamespaces?: readonly string[];
+  readonly restrictNamespaces?: readonly ('cgroup' | 'ipc' | 'net' | 'mnt' | 'pid' | 'time' | 'user' | 'uts')[];
 }
 
 export type DbusPolicy =

@@ -3,7 +3,7 @@
  * control that runs the same action without kiln (or without the restriction).
  */
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, KILN, hasCommand, hostSh, kiln, run, sandboxSh, tempDir } from '../lib/run.ts';
 
@@ -69,6 +69,24 @@ describe('the command line', () => {
     const r = kiln(['--quiet', '--debug', '--noprofile', '/bin/sh', '-c', 'exit 4']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('--unshare-pid');
+  });
+
+  test('kiln ignores .env and bunfig.toml in the working directory', () => {
+    // A Bun executable would by default load both from its cwd: environment from .env, and preload
+    // scripts from bunfig.toml, which would run code in kiln (as root, if root runs kiln there).
+    const d = tempDir();
+    try {
+      const marker = join(d.path, 'preload-ran');
+      writeFileSync(join(d.path, '.env'), 'KILN_BWRAP=/nonexistent\nKILN_DOTENV_PROBE=loaded\n');
+      writeFileSync(join(d.path, 'bunfig.toml'), 'preload = ["./evil.ts"]\n');
+      writeFileSync(join(d.path, 'evil.ts'), `require("fs").writeFileSync(${JSON.stringify(marker)}, "x");\n`);
+      const r = kiln(['--quiet', '--noprofile', '/bin/sh', '-c', 'echo "${KILN_DOTENV_PROBE-unset}"'], { cwd: d.path });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('unset\n');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      d.cleanup();
+    }
   });
 
   test('a missing bwrap is reported with the package to install', () => {
