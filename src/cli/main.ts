@@ -6,7 +6,8 @@ import pkg from '../../package.json' with { type: 'json' };
 import { HostError, SyscallError, UsageError } from '../errors.ts';
 import { probeHost, type HostFacts } from '../host/facts.ts';
 import { findExecutable } from '../host/bwrap.ts';
-import { resolvePolicy } from '../policy/resolve.ts';
+import type { PolicyRequest } from '../policy/index.ts';
+import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
 import type { Policy } from '../policy/policy.ts';
 import { planLaunch } from '../plan/plan.ts';
 import { describePlan } from './debug.ts';
@@ -53,6 +54,22 @@ function warnNotEnforced(policy: Policy, report: Reporter): void {
   }
 }
 
+function policyRequest(inv: Invocation, target: PolicyRequest['target']): PolicyRequest {
+  const uid = process.getuid?.() ?? 0;
+  return { target, directives: inv.directives, uid, isRoot: (process.geteuid?.() ?? uid) === 0, cwd: process.cwd(), env: process.env };
+}
+
+/** The launch's profile choice, as --profile, --noprofile and the program's name make it. */
+function launchTarget(inv: Invocation): PolicyRequest['target'] {
+  const program = inv.program[0];
+  return { kind: 'launch', noprofile: inv.noprofile, ...(inv.profile !== undefined ? { profile: inv.profile } : {}), ...(program !== undefined ? { program } : {}) };
+}
+
+/** Profile diagnostics, compiler style; warnings are informational and follow --quiet. */
+function printDiagnostics(diagnostics: readonly Diagnostic[], quiet: boolean): void {
+  for (const d of diagnostics) if (d.severity === 'error' || !quiet) writeAll(2, `${formatDiagnostic(d)}\n`);
+}
+
 async function run(argv: readonly string[]): Promise<number> {
   const inv = parseArgs(argv);
   let quiet = inv.quiet;
@@ -65,20 +82,32 @@ async function run(argv: readonly string[]): Promise<number> {
       writeAll(1, `kiln version ${pkg.version}\n`);
       return 0;
     case 'profile-check':
-    case 'profile-explain':
-      throw new UsageError(`--${inv.action.kind.replace('-', '.')} is not available yet`);
+    case 'profile-explain': {
+      // Loaded on demand: the launch path never pays for it.
+      const { profileReport } = await import('../policy/report.ts');
+      const { buildPolicy } = await import('../policy/index.ts');
+      const out = profileReport(inv.action.kind, buildPolicy(policyRequest(inv, { kind: 'named', name: inv.action.target })));
+      if (out.stderr !== '') writeAll(2, out.stderr);
+      writeAll(1, out.stdout);
+      return out.exitCode;
+    }
     case 'run':
       break;
   }
-  const policy = resolvePolicy(inv.directives);
+  const { buildPolicy } = await import('../policy/index.ts');
+  const outcome = buildPolicy(policyRequest(inv, launchTarget(inv)));
+  if (outcome.kind === 'invalid') throw new ProfileError(outcome.diagnostics);
+  const policy = outcome.policy;
   quiet ||= policy.quiet;
+  for (const file of policy.profiles) report.info(`Reading profile ${file}`);
+  printDiagnostics(outcome.diagnostics, quiet);
   const facts = await probeHost();
   const program = resolveProgram(inv, policy, facts);
   const plan = planLaunch(policy, facts, { argv: program });
   warnNotEnforced(policy, report);
   const { launch } = await import('../launch/launch.ts');
   return launch(plan, {
-    registryDir: registryDir(facts.uid, facts.runtimeDir),
+    registryDir: registryDir(facts.uid, facts.runtimeDir, facts.home),
     uid: facts.uid,
     user: facts.user,
     name: policy.name ?? '',
@@ -87,6 +116,7 @@ async function run(argv: readonly string[]): Promise<number> {
     cwd: facts.cwd,
     caps: plan.init?.keepCaps ?? (plan.preExec.find((s) => s.kind === 'cap-bounding')?.keep ?? 'unchanged'),
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
+    warn: (line) => report.warn(line),
     beforeExec: (execArgv) => {
       if (inv.debug) writeAll(2, describePlan(plan, execArgv));
       report.info(`Child process initialized in ${performance.now().toFixed(2)} ms`);
@@ -98,6 +128,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (e) {
+    if (e instanceof ProfileError) {
+      printDiagnostics(e.diagnostics, false);
+      return 1;
+    }
     if (e instanceof UsageError) {
       writeAll(2, `kiln: ${e.message}\n`);
       return e.exitCode;

@@ -4,6 +4,7 @@
  */
 import { HostError } from '../errors.ts';
 import { readText, stat } from '../sys/fs.ts';
+import { libc, SYS_landlock_create_ruleset } from '../sys/libc.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
 import { hostFsView, type FsView } from './fsview.ts';
 
@@ -30,6 +31,8 @@ export interface HostFacts {
   readonly fs: FsView;
   /** 32 random hex digits, for a spoofed machine-id; drawn here so that planning stays deterministic. */
   readonly randomId: string;
+  /** The Landlock ABI version the kernel offers; 0 without Landlock. */
+  readonly landlockAbi: number;
 }
 
 interface PasswdEntry {
@@ -82,8 +85,15 @@ export async function probeHost(): Promise<HostFacts> {
     capLastCap: Number(readSysctl('/proc/sys/kernel/cap_last_cap') ?? '40'),
     capPermitted: isRoot ? readCapPermitted() : 0n,
     fs: hostFsView(),
+    landlockAbi: landlockAbi(),
     randomId: [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, '0')).join(''),
   };
+}
+
+function landlockAbi(): number {
+  const LANDLOCK_CREATE_RULESET_VERSION = 1;
+  const v = Number(libc().syscall(SYS_landlock_create_ruleset, 0, 0, LANDLOCK_CREATE_RULESET_VERSION));
+  return v > 0 ? v : 0;
 }
 
 function readCapPermitted(): bigint {

@@ -2,6 +2,7 @@
  * A launch: register the sandbox, prepare bwrap's fds, hand the process over. If anything fails before
  * the exec, the registry entry is removed again, so no half-started sandbox is ever listed.
  */
+import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import type { RegistryEntry } from '../registry/entry.ts';
 import { openForWriting, processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
@@ -18,6 +19,7 @@ export interface LaunchMeta {
   readonly caps: readonly number[] | 'unchanged';
   readonly protocols?: readonly string[];
   readonly keepFds: readonly number[];
+  readonly warn: (line: string) => void;
   /** Called with bwrap's argv just before exec (for --debug and the startup message). */
   readonly beforeExec: (argv: readonly string[]) => void;
 }
@@ -46,16 +48,26 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     caps: meta.caps,
     ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
   };
-  const file = writeEntry(meta.registryDir, entry);
-  pruneIfCrowded(meta.registryDir);
+  let file: string | undefined;
+  let infoFd: number | undefined;
   try {
-    const infoFd = openForWriting(`${meta.registryDir}/${entry.pid}.info`, true);
-    const prepared = prepareExec({ ...plan, infoFd });
+    file = writeEntry(meta.registryDir, entry);
+    pruneIfCrowded(meta.registryDir);
+    infoFd = openForWriting(`${meta.registryDir}/${entry.pid}.info`, true);
+  } catch (e) {
+    // A sandbox that cannot be registered still runs; it just cannot be listed or joined.
+    if (!(e instanceof SyscallError)) throw e;
+    meta.warn(`cannot register the sandbox in ${meta.registryDir} (${e.message}); --list and --join will not see it`);
+  }
+  try {
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd });
     meta.beforeExec(prepared.argv);
     return execBwrap(plan, prepared, meta.keepFds);
   } catch (e) {
-    removeFile(file);
-    removeFile(`${meta.registryDir}/${entry.pid}.info`);
+    if (file !== undefined) {
+      removeFile(file);
+      removeFile(`${meta.registryDir}/${entry.pid}.info`);
+    }
     throw e;
   }
 }

@@ -9,6 +9,8 @@ import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
 import type { InitStep, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
+import { planNetFiles } from './net-files.ts';
+import { planSockets, type SocketPlan } from './sockets.ts';
 
 export interface FsPlan {
   /** The working directory to start in: the caller's, if the sandbox still shows it; else home, else /. */
@@ -17,6 +19,7 @@ export interface FsPlan {
   readonly initSteps: InitStep[];
   readonly blobs: Uint8Array[];
   readonly missing: string[];
+  readonly sockets: SocketPlan;
 }
 
 export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
@@ -28,10 +31,12 @@ export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
   planPrivateHome(ctx);
   planWhitelist(ctx);
   planRules(ctx);
+  planNetFiles(ctx);
+  const sockets = planSockets(ctx);
   const { mounts, initSteps } = ctx.tree.emit();
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
   // to the home directory, and so does kiln.
   const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : ctx.tree.covering(ctx.home)?.content.kind !== 'hidden' ? facts.home : '/';
-  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)] };
+  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)], sockets };
 }

@@ -16,9 +16,9 @@ export interface LaunchRequest {
 }
 
 /** The environment the program sees: the caller's, changed by `env` and `rmenv`. */
-export function planEnvironment(policy: Policy, facts: HostFacts): string[] {
+export function planEnvironment(policy: Policy, facts: HostFacts, unset: readonly string[] = []): string[] {
   const env = new Map(Object.entries(facts.env));
-  for (const name of policy.rmenv) env.delete(name);
+  for (const name of [...policy.rmenv, ...unset]) env.delete(name);
   for (const [name, value] of policy.env) env.set(name, value);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
@@ -94,14 +94,18 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     capDrop: caps.drop,
     capAdd: caps.add,
     chdir: policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd,
-    env: planEnvironment(policy, facts),
+    env: planEnvironment(policy, facts, fs.sockets.unsetEnv),
     argv: request.argv,
     dieWithParent: true,
     newSession: false,
     blobs,
     seccomp: seccompBlobs,
     // Limits first: the bounding-set step gives up CAP_SYS_RESOURCE, which raising a limit needs.
-    preExec: [...planLimits(policy), ...caps.preExec],
+    preExec: [
+      ...planLimits(policy),
+      ...caps.preExec,
+      ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
+    ],
     ...(policy.timeoutSeconds !== undefined ? { timeoutSeconds: policy.timeoutSeconds } : {}),
     ...(init !== undefined ? { init } : {}),
     missing: fs.missing,

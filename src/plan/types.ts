@@ -59,7 +59,12 @@ export type PreExecStep =
   /** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */
   | { readonly kind: 'rlimit'; readonly name: string; readonly resource: number; readonly value: bigint }
   | { readonly kind: 'nice'; readonly value: number }
-  | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] };
+  | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] }
+  /**
+   * A Landlock domain that refuses connections to abstract unix sockets made outside it (ABI 6). Set on
+   * kiln itself before the exec, it holds for bwrap and everything in the sandbox.
+   */
+  | { readonly kind: 'landlock-scope-abstract' };
 
 export interface LaunchPlan {
   readonly bwrapPath: string;

@@ -8,19 +8,23 @@
  * camelCase (`private-dev` → `privateDev`).
  */
 
-/** Where a policy entry came from, for diagnostics and `--profile.explain`. */
-export type Origin =
-  | { readonly kind: 'cli'; readonly option: string }
-  | { readonly kind: 'profile'; readonly file: string; readonly line: number }
-  | { readonly kind: 'builtin'; readonly what: string };
+import type { Origin } from '../profile/diagnostics.ts';
+import type { NamespaceName, Protocol, SeccompErrorAction, SyscallSpec } from '../profile/directive.ts';
 
-/** One filesystem rule, in profile order. Order matters: later rules mount over earlier ones. */
+/** Where a policy entry came from, for diagnostics and `--profile.explain`. */
+export type { Origin, SeccompErrorAction, SyscallSpec };
+
+/**
+ * One filesystem rule, in order: the profile's rules as read (includes expanded), then the command
+ * line's. Order matters: later rules mount over earlier ones. Paths are absolute and normalized; they may
+ * hold glob characters (`*`, `?`, `[…]`), which the planner expands against the host.
+ *
+ * `except` holds the `noblacklist` (for a whitelist: `nowhitelist`) patterns in force where the rule was
+ * written that may match the rule's path or one of its expansions: an expanded path matching one of them
+ * (fnmatch, FNM_PATHNAME) is skipped. A rule without wildcards is decided at resolve time instead: if a
+ * pattern matches it, it is not in `fs` at all but in `exempted`.
+ */
 export type FsRule =
-  /**
-   * `path` may hold glob characters; the planner expands them against the host. `except` holds the
-   * patterns of the `noblacklist` (`nowhitelist`) commands that came before this rule: an expanded path
-   * matching one of them (fnmatch, FNM_PATHNAME) is skipped.
-   */
   | { readonly kind: 'blacklist'; readonly path: string; readonly nolog: boolean; readonly except: readonly string[]; readonly origin: Origin }
   | { readonly kind: 'whitelist'; readonly path: string; readonly readOnly: boolean; readonly except: readonly string[]; readonly origin: Origin }
   | { readonly kind: 'read-only'; readonly path: string; readonly origin: Origin }
@@ -61,18 +65,9 @@ export interface NetInterface {
   readonly vethName?: string;
 }
 
-export type SeccompErrorAction =
-  | { readonly kind: 'errno'; readonly errno: string }
-  | { readonly kind: 'kill' }
-  | { readonly kind: 'log' };
-
-/** One syscall list entry as written: `name`, `@group`, `!name` (exception) or `name:ERRNO`. */
-export interface SyscallSpec {
-  readonly name: string;
-  readonly exclude: boolean;
-  readonly errno?: string;
-}
-
+/**
+ * Everything seccomp-related. Lists accumulate in the order written (profile, then command line).
+ */
 export interface SeccompPolicy {
   /** `seccomp` or `seccomp LIST`: the default blocklist, plus LIST. */
   readonly defaultList: boolean;
@@ -90,10 +85,10 @@ export interface SeccompPolicy {
   readonly errorAction: SeccompErrorAction;
   readonly memoryDenyWriteExecute: boolean;
   readonly allowDebuggers: boolean;
-  /** `protocol LIST`; undefined means no socket-family filter. */
-  readonly protocols?: readonly ('unix' | 'inet' | 'inet6' | 'netlink' | 'packet' | 'bluetooth')[];
-  /** `restrict-namespaces [LIST]`; undefined means namespaces may be created. */
-  readonly restrictNamespaces?: readonly ('cgroup' | 'ipc' | 'net' | 'mnt' | 'pid' | 'time' | 'user' | 'uts')[];
+  /** `protocol LIST` (accumulated, no duplicates); undefined means no socket-family filter. */
+  readonly protocols?: readonly Protocol[];
+  /** `restrict-namespaces [LIST]` (no list: all eight); undefined means namespaces may be created. */
+  readonly restrictNamespaces?: readonly NamespaceName[];
 }
 
 export type DbusPolicy =
@@ -101,14 +96,15 @@ export type DbusPolicy =
   | { readonly kind: 'none' }
   | { readonly kind: 'filter'; readonly rules: readonly DbusRule[] };
 
-export interface DbusRule {
-  readonly verb: 'own' | 'talk' | 'see' | 'call' | 'broadcast';
-  readonly name: string;
-}
+export type DbusRule =
+  | { readonly verb: 'own' | 'talk' | 'see'; readonly name: string; readonly origin: Origin }
+  /** `dbus-*.call NAME=RULE`, `dbus-*.broadcast NAME=RULE`: RULE is `[INTERFACE.METHOD][@PATH]`. */
+  | { readonly verb: 'call' | 'broadcast'; readonly name: string; readonly rule: string; readonly origin: Origin };
 
 export type X11Policy =
   | { readonly kind: 'allow' }
   | { readonly kind: 'none' }
+  /** `x11` (auto) or `x11 MODE`; `screen` from `xephyr-screen WxH`. */
   | { readonly kind: 'server'; readonly mode: 'auto' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb'; readonly screen?: string };
 
 export interface Rlimits {
@@ -129,7 +125,7 @@ export interface Policy {
   readonly fs: readonly FsRule[];
   /** `private`: a tmpfs home; `private DIR`: DIR as home. */
   readonly privateHome?: { readonly kind: 'tmpfs' } | { readonly kind: 'dir'; readonly dir: string; readonly origin: Origin };
-  /** `private-home LIST`: a tmpfs home seeded with copies of LIST. */
+  /** `private-home LIST` (accumulated): a tmpfs home seeded with copies of LIST. */
   readonly privateHomeList?: readonly string[];
   readonly privateBin?: readonly string[];
   readonly privateLib?: readonly string[];
@@ -173,18 +169,36 @@ export interface Policy {
   readonly nogroups: boolean;
 
   // ── security filters ───────────────────────────────────────────────────────
-  /** undefined: no seccomp filter beyond kiln's always-on hardening. */
+  /**
+   * undefined: no seccomp-related command at all, so no filter beyond kiln's always-on hardening. Defined
+   * as soon as one is given (seccomp*, protocol, restrict-namespaces, memory-deny-write-execute,
+   * seccomp-error-action, allow-debuggers); `defaultList` says whether the default blocklist applies.
+   */
   readonly seccomp?: SeccompPolicy;
   readonly caps: CapsPolicy;
   readonly nonewprivs: boolean;
   readonly dbusUser: DbusPolicy;
   readonly dbusSystem: DbusPolicy;
   readonly x11: X11Policy;
+  /** `apparmor` (Firejail's `firejail-default` profile) or `apparmor NAME`; undefined: not asked for. */
+  readonly apparmor?: { readonly profile?: string };
+  /** `apparmor-replace` (Debian): replace the current AppArmor profile instead of stacking on it. */
+  readonly apparmorReplace: boolean;
+  /** `tracelog`: log blacklist violations to syslog. */
+  readonly tracelog: boolean;
+  /** `netfilter` (the default filter) or `netfilter FILE`; applies only with a new network namespace. */
+  readonly netfilter?: { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string };
+  readonly netfilter6?: string;
+  /** `netlock`: generate a network filter from the traffic seen, then lock it. */
+  readonly netlock: boolean;
+  /** `tab`: shell tab completion in private homes (accepted by Firejail 0.9.72, no effect in kiln). */
+  readonly tab: boolean;
 
   // ── resources and lifetime ────────────────────────────────────────────────
   readonly rlimits: Rlimits;
   readonly cpus?: readonly number[];
   readonly nice?: number;
+  /** Not set by any command: Firejail 0.9.72 removed `cgroup`. Kept for callers that read it. */
   readonly cgroup?: string;
   /** Wall-clock limit in seconds. */
   readonly timeoutSeconds?: number;
@@ -208,6 +222,12 @@ export interface Policy {
    * prints one warning per command name; nothing here is silently dropped.
    */
   readonly notEnforced: readonly { readonly command: string; readonly origin: Origin }[];
+
+  // ── provenance, for --profile.explain ──────────────────────────────────────
+  /** Profile lines dropped by an `ignore` (profile or `--ignore`), with the pattern that matched. */
+  readonly ignored: readonly { readonly text: string; readonly origin: Origin; readonly pattern: string }[];
+  /** Blacklist and whitelist rules that a `noblacklist` / `nowhitelist` cancelled, and by which. */
+  readonly exempted: readonly { readonly rule: Extract<FsRule, { kind: 'blacklist' | 'whitelist' }>; readonly by: Origin }[];
 }
 
 /** The policy of `kiln --noprofile`: nothing restricted beyond what every kiln sandbox gets. */
@@ -249,6 +269,10 @@ export function emptyPolicy(): Policy {
     dbusUser: { kind: 'allow' },
     dbusSystem: { kind: 'allow' },
     x11: { kind: 'allow' },
+    apparmorReplace: false,
+    tracelog: false,
+    netlock: false,
+    tab: false,
     rlimits: {},
     deterministicExitCode: false,
     deterministicShutdown: false,
@@ -256,5 +280,7 @@ export function emptyPolicy(): Policy {
     rmenv: [],
     keepFds: [],
     notEnforced: [],
+    ignored: [],
+    exempted: [],
   };
 }

@@ -1,110 +1,144 @@
 /**
- * Directives → Policy. This first version folds command-line directives only; the profile language
- * (issue 3) feeds the same function with profile directives.
+ * Directives → Policy. The profile's directives are folded first, in the order read (includes expanded),
+ * then the command line's: for a single value the last one wins, so an option overrides the profile, as
+ * firejail(1) describes. Lists accumulate. `noblacklist`/`nowhitelist` follow exemptions.ts.
  */
-import { UsageError } from '../errors.ts';
-import type { CliDirective } from '../cli/args.ts';
-import { emptyPolicy, type Origin, type Policy } from './policy.ts';
+import { assertNever } from '../errors.ts';
+import type { Diagnostic, IncludeChain, Origin } from '../profile/diagnostics.ts';
+import type { Directive, DirectiveKind } from '../profile/directive.ts';
+import type { ActiveDirective, IgnoredLine } from '../profile/load.ts';
+import { finishDraft, newDraft, type Draft } from './draft.ts';
+import { isEnforced } from './enforced.ts';
+import { foldFs, type FsKind, type Scope } from './fold-fs.ts';
+import { foldMisc, type MiscKind } from './fold-misc.ts';
+import { foldNet, type NetKind } from './fold-net.ts';
+import { foldSecurity, type SecurityKind } from './fold-security.ts';
+import type { Policy } from './policy.ts';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-function expandHome(path: string): string {
-  const home = process.env['HOME'] ?? '/';
-  return path.replace(/^~(?=\/|$)/, home).replace(/\$\{HOME\}/g, home);
+/**
+ * Rules every sandbox gets, after all others: the profile directories of the user stay read-only, so that
+ * a sandboxed program cannot rewrite the profile of its next launch (Firejail protects its own the same
+ * way, in C rather than in a profile). The system directories are root's already.
+ * NOTE: a directory that does not exist yet is not protected: the planner skips absent paths, and the
+ * program could create it. Closing that needs a mount at an absent path (issue 4).
+ */
+function protectConfig(draft: Draft, home: string | undefined): void {
+  if (home === undefined || home === '/' || home === '') return;
+  const origin: Origin = { kind: 'builtin', what: 'protection of the profile directories' };
+  for (const dir of ['.config/kiln', '.config/firejail']) draft.fs.push({ kind: 'read-only', path: `${home}/${dir}`, origin });
 }
 
-export function resolvePolicy(directives: readonly CliDirective[], base: Policy = emptyPolicy()): Policy {
-  const p: Mutable<Policy> = { ...base };
-  const notEnforced: { command: string; origin: Origin }[] = [...base.notEnforced];
-  for (const d of directives) {
-    const origin: Origin = { kind: 'cli', option: d.text };
-    switch (d.name) {
-      case 'quiet':
-        p.quiet = true;
-        break;
-      case 'net':
-        if (d.value === 'none') p.net = { kind: 'none' };
-        else notEnforced.push({ command: d.name, origin });
-        break;
-      case 'hostname':
-        if (d.value === undefined || d.value === '') throw new UsageError(`option '--hostname' needs a value: --hostname=NAME`);
-        p.hostname = d.value;
-        break;
-      case 'ipc-namespace':
-        p.ipcNamespace = true;
-        break;
-      case 'caps.drop':
-        if (d.value === 'all') p.caps = { kind: 'drop-all' };
-        else p.caps = { kind: 'drop', caps: (d.value ?? '').split(',').filter((c) => c !== '') };
-        break;
-      case 'caps.keep':
-        p.caps = { kind: 'keep', caps: (d.value ?? '').split(',').filter((c) => c !== '') };
-        break;
-      case 'caps':
-        p.caps = { kind: 'default-filter' };
-        break;
-      case 'env': {
-        const v = d.value ?? '';
-        const eq = v.indexOf('=');
-        if (eq <= 0) throw new UsageError(`option '--env' needs NAME=VALUE (got '${d.text}')`);
-        p.env = [...p.env, [v.slice(0, eq), v.slice(eq + 1)]];
-        break;
-      }
-      case 'rmenv':
-        p.rmenv = [...p.rmenv, d.value ?? ''];
-        break;
-      case 'shell':
-        if (d.value !== undefined) p.shell = d.value;
-        break;
-      // Filesystem commands, enough to drive the planner until the profile resolver lands.
-      case 'blacklist':
-      case 'blacklist-nolog':
-        p.fs = [...p.fs, { kind: 'blacklist', path: expandHome(d.value ?? ''), nolog: d.name !== 'blacklist', except: [], origin }];
-        break;
-      case 'whitelist':
-      case 'whitelist-ro':
-        p.fs = [...p.fs, { kind: 'whitelist', path: expandHome(d.value ?? ''), readOnly: d.name === 'whitelist-ro', except: [], origin }];
-        break;
-      case 'read-only':
-      case 'read-write':
-      case 'noexec':
-      case 'tmpfs':
-        p.fs = [...p.fs, { kind: d.name, path: expandHome(d.value ?? ''), origin }];
-        break;
-      case 'private':
-        p.privateHome = d.value === undefined ? { kind: 'tmpfs' } : { kind: 'dir', dir: expandHome(d.value), origin };
-        break;
-      case 'private-home':
-        p.privateHomeList = [...(p.privateHomeList ?? []), ...(d.value ?? '').split(',')];
-        break;
-      case 'private-bin':
-        p.privateBin = [...(p.privateBin ?? []), ...(d.value ?? '').split(',')];
-        break;
-      case 'private-etc':
-        p.privateEtc = [...(p.privateEtc ?? []), ...(d.value ?? '').split(',')];
-        break;
-      case 'private-tmp':
-        p.privateTmp = true;
-        break;
-      case 'private-dev':
-        p.privateDev = true;
-        break;
-      case 'private-cache':
-        p.privateCache = true;
-        break;
-      case 'disable-mnt':
-        p.disableMnt = true;
-        break;
-      case 'allusers':
-        p.allusers = true;
-        break;
-      case 'machine-id':
-        p.machineId = true;
-        break;
-      default:
-        notEnforced.push({ command: d.name, origin });
-    }
+export interface ResolveInput {
+  /** The profile's directives, as the loader returns them; empty for --noprofile. */
+  readonly profile: readonly ActiveDirective[];
+  /** Profile commands given as command-line options. */
+  readonly cli: readonly Directive[];
+  /** Firejail options that are not profile commands (`--trace`, `--appimage`, …), by name and as typed. */
+  readonly cliOnly?: readonly { readonly name: string; readonly option: string }[];
+  readonly files?: readonly string[];
+  readonly ignored?: readonly IgnoredLine[];
+  /** The user's home, for the rules every sandbox gets; undefined leaves them out (unit tests). */
+  readonly home?: string;
+}
+
+export interface Resolution {
+  readonly policy: Policy;
+  /** Errors (a policy with errors must not be used) and warnings. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+type Group = 'fs' | 'security' | 'net' | 'misc';
+
+/** Which fold handles each directive. The type makes every entry match the fold's own kind list. */
+const GROUP: {
+  readonly [K in DirectiveKind]: K extends FsKind ? 'fs' : K extends SecurityKind ? 'security' : K extends NetKind ? 'net' : K extends MiscKind ? 'misc' : never;
+} = {
+  blacklist: 'fs', 'blacklist-nolog': 'fs', noblacklist: 'fs', whitelist: 'fs', 'whitelist-ro': 'fs', nowhitelist: 'fs',
+  'read-only': 'fs', 'read-write': 'fs', noexec: 'fs', tmpfs: 'fs', mkdir: 'fs', mkfile: 'fs', bind: 'fs',
+  private: 'fs', 'private-home': 'fs', 'private-bin': 'fs', 'private-etc': 'fs', 'private-lib': 'fs',
+  'private-opt': 'fs', 'private-srv': 'fs', 'private-cwd': 'fs', 'hosts-file': 'fs', 'private-cache': 'fs',
+  'private-dev': 'fs', 'private-tmp': 'fs', 'disable-mnt': 'fs', 'keep-dev-shm': 'fs', 'keep-var-tmp': 'fs',
+  'keep-config-pulse': 'fs', noautopulse: 'fs', 'writable-etc': 'fs', 'writable-var': 'fs', 'writable-var-log': 'fs',
+  'writable-run-user': 'fs', allusers: 'fs', 'machine-id': 'fs', no3d: 'fs', nodvd: 'fs', nosound: 'fs', notv: 'fs',
+  nou2f: 'fs', novideo: 'fs', noinput: 'fs', noprinters: 'fs',
+  caps: 'security', 'caps.drop': 'security', 'caps.keep': 'security', nonewprivs: 'security', noroot: 'security',
+  nogroups: 'security', seccomp: 'security', 'seccomp.32': 'security', 'seccomp.drop': 'security',
+  'seccomp.32.drop': 'security', 'seccomp.keep': 'security', 'seccomp.32.keep': 'security',
+  'seccomp.block-secondary': 'security', 'seccomp-error-action': 'security', 'memory-deny-write-execute': 'security',
+  'allow-debuggers': 'security', protocol: 'security', 'restrict-namespaces': 'security', apparmor: 'security',
+  'apparmor-replace': 'security', 'apparmor-stack': 'security', x11: 'security', 'xephyr-screen': 'security',
+  'dbus-user': 'security', 'dbus-system': 'security', 'dbus-user.own': 'security', 'dbus-user.talk': 'security',
+  'dbus-user.see': 'security', 'dbus-user.call': 'security', 'dbus-user.broadcast': 'security',
+  'dbus-system.own': 'security', 'dbus-system.talk': 'security', 'dbus-system.see': 'security',
+  'dbus-system.call': 'security', 'dbus-system.broadcast': 'security', nodbus: 'security', tracelog: 'security',
+  net: 'net', netns: 'net', 'veth-name': 'net', ip: 'net', ip6: 'net', iprange: 'net', dns: 'net', defaultgw: 'net',
+  netmask: 'net', mac: 'net', mtu: 'net', netfilter: 'net', netfilter6: 'net', netlock: 'net', hostname: 'net',
+  quiet: 'misc', env: 'misc', rmenv: 'misc', shell: 'misc', name: 'misc', 'join-or-start': 'misc',
+  'ipc-namespace': 'misc', cpu: 'misc', nice: 'misc', 'rlimit-as': 'misc', 'rlimit-cpu': 'misc',
+  'rlimit-fsize': 'misc', 'rlimit-nofile': 'misc', 'rlimit-nproc': 'misc', 'rlimit-sigpending': 'misc',
+  timeout: 'misc', 'keep-fd': 'misc', 'deterministic-exit-code': 'misc', 'deterministic-shutdown': 'misc', tab: 'misc',
+};
+
+function fold(draft: Draft, d: Directive, scope: Scope, chain: IncludeChain): void {
+  // The casts are sound: GROUP's type ties each kind to the fold that lists it.
+  const group: Group = GROUP[d.kind];
+  switch (group) {
+    case 'fs':
+      foldFs(draft, d as Directive & { kind: FsKind }, scope, chain);
+      break;
+    case 'security':
+      foldSecurity(draft, d as Directive & { kind: SecurityKind });
+      break;
+    case 'net':
+      foldNet(draft, d as Directive & { kind: NetKind }, chain);
+      break;
+    case 'misc':
+      foldMisc(draft, d as Directive & { kind: MiscKind });
+      break;
+    default:
+      assertNever(group);
   }
-  p.notEnforced = notEnforced;
-  return p;
+  if (!isEnforced(d)) draft.notEnforced.push({ command: d.kind, origin: d.origin });
+}
+
+/** D-Bus rules only act under `dbus-* filter`; say so rather than drop them quietly. */
+function checkBusRules(draft: Draft): void {
+  for (const [bus, state] of [['dbus-user', draft.dbusUser], ['dbus-system', draft.dbusSystem]] as const) {
+    if (state.mode === 'filter' || state.rules.length === 0) continue;
+    const first = state.rules[0];
+    if (first === undefined) continue;
+    const why = state.mode === 'none' ? `${bus} none is set` : `there is no '${bus} filter'`;
+    draft.diagnostics.push(warning(first.origin, `${state.rules.length} ${bus} rule(s) have no effect: ${why}`));
+  }
+}
+
+function warning(origin: Origin, message: string): Diagnostic {
+  switch (origin.kind) {
+    case 'profile':
+      return { severity: 'warning', message, file: origin.file, line: origin.line, col: origin.col, includedFrom: [] };
+    case 'cli':
+      return { severity: 'warning', message, file: origin.option, includedFrom: [] };
+    case 'builtin':
+      return { severity: 'warning', message, file: origin.what, includedFrom: [] };
+  }
+}
+
+export function resolvePolicy(input: ResolveInput): Resolution {
+  const draft = newDraft();
+  draft.p.profiles = input.files ?? [];
+  for (const d of input.cli) {
+    if (d.kind === 'noblacklist') for (const path of d.paths) draft.noBlacklist.cli.add(path, d.origin);
+    if (d.kind === 'nowhitelist') for (const path of d.paths) draft.noWhitelist.cli.add(path, d.origin);
+  }
+  for (const { directive, chain } of input.profile) fold(draft, directive, 'profile', chain);
+  for (const d of input.cli) fold(draft, d, 'cli', []);
+  for (const { name, option } of input.cliOnly ?? []) draft.notEnforced.push({ command: name, origin: { kind: 'cli', option } });
+  draft.p.ignored = (input.ignored ?? []).map((i) => ({
+    text: i.text,
+    pattern: i.pattern,
+    origin: { kind: 'profile', file: i.at.file, line: i.at.line, col: i.at.col },
+  }));
+  checkBusRules(draft);
+  protectConfig(draft, input.home);
+  return { policy: finishDraft(draft), diagnostics: draft.diagnostics };
 }

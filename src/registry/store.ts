@@ -4,9 +4,16 @@ import { listDir, readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { parseEntry, type RegistryEntry } from './entry.ts';
 
-/** /run/kiln for root; the user's runtime directory otherwise. */
-export function registryDir(uid: number, runtimeDir: string): string {
-  return uid === 0 ? '/run/kiln/sandboxes' : `${runtimeDir}/kiln/sandboxes`;
+/**
+ * /run/kiln for root; the user's runtime directory otherwise, or, when the user has none (no login
+ * session, as under su or cron), ~/.cache/kiln. NOTE: never a shared directory like /tmp, where another
+ * user could plant entries or symlinks first.
+ */
+export function registryDir(uid: number, runtimeDir: string, home: string): string {
+  if (uid === 0) return '/run/kiln/sandboxes';
+  const st = stat(runtimeDir);
+  if (st !== undefined && st.isDir && st.uid === uid) return `${runtimeDir}/kiln/sandboxes`;
+  return `${home}/.cache/kiln/sandboxes`;
 }
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined if there is no such process. */

@@ -30,8 +30,13 @@ const SYMBOLS = {
   unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
   realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
   free: { args: [FFIType.ptr], returns: FFIType.void },
+  syscall: { args: [FFIType.i64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i64 },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
+
+/** Landlock's syscalls have the same numbers on every architecture (added after the great unification, 424+). */
+export const SYS_landlock_create_ruleset = 444;
+export const SYS_landlock_restrict_self = 446;
 
 export type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>['symbols'];
 let cached: Libc | undefined;

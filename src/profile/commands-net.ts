@@ -1,0 +1,69 @@
+/** Networking commands. Their order matters (ip, mac, mtu… apply to the last `net`); the resolver checks it. */
+import type { ArgTable } from './commands.ts';
+import { singlePath } from './commands-fs.ts';
+import {
+  ArgumentError,
+  ipv4ToNumber,
+  parseInteger,
+  parseInterface,
+  parseIpAny,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+  parseNetmask,
+} from './values.ts';
+
+type NetCommand =
+  | 'net'
+  | 'netns'
+  | 'veth-name'
+  | 'ip'
+  | 'ip6'
+  | 'iprange'
+  | 'dns'
+  | 'defaultgw'
+  | 'netmask'
+  | 'mac'
+  | 'mtu'
+  | 'netfilter'
+  | 'netfilter6';
+
+export const NET_COMMANDS: ArgTable<NetCommand> = {
+  net: {
+    arg: 'required',
+    parse: (arg) => {
+      if (arg === 'none') return { kind: 'net', device: 'none' };
+      if (arg === 'lo') throw new ArgumentError('cannot attach to the loopback device; use net none for a loopback-only namespace');
+      return { kind: 'net', device: parseInterface(arg) };
+    },
+  },
+  netns: { arg: 'required', parse: (arg) => ({ kind: 'netns', value: parseInterface(arg) }) },
+  'veth-name': { arg: 'required', parse: (arg) => ({ kind: 'veth-name', value: parseInterface(arg) }) },
+  ip: {
+    arg: 'required',
+    parse: (arg) => ({ kind: 'ip', value: arg === 'none' || arg === 'dhcp' ? arg : { address: parseIpv4(arg) } }),
+  },
+  ip6: { arg: 'required', parse: (arg) => ({ kind: 'ip6', value: arg === 'dhcp' ? 'dhcp' : { address: parseIpv6(arg, true) } }) },
+  iprange: {
+    arg: 'required',
+    parse: (arg) => {
+      const parts = arg.split(',');
+      if (parts.length !== 2) throw new ArgumentError('expected FIRST,LAST');
+      const start = parseIpv4(parts[0] ?? '');
+      const end = parseIpv4(parts[1] ?? '');
+      if (ipv4ToNumber(start) >= ipv4ToNumber(end)) throw new ArgumentError('the first address must be below the last');
+      return { kind: 'iprange', start, end };
+    },
+  },
+  dns: { arg: 'required', parse: (arg) => ({ kind: 'dns', address: parseIpAny(arg) }) },
+  defaultgw: { arg: 'required', parse: (arg) => ({ kind: 'defaultgw', address: parseIpv4(arg) }) },
+  netmask: { arg: 'required', parse: (arg) => ({ kind: 'netmask', address: parseNetmask(arg) }) },
+  mac: { arg: 'required', parse: (arg) => ({ kind: 'mac', address: parseMac(arg) }) },
+  // Firejail's bounds: the IPv4 minimum datagram size and the largest jumbo frame it supports.
+  mtu: { arg: 'required', parse: (arg) => ({ kind: 'mtu', mtu: parseInteger(arg, 'MTU', 576, 9198) }) },
+  netfilter: {
+    arg: 'optional',
+    parse: (arg, ctx) => (arg === undefined ? { kind: 'netfilter' } : { kind: 'netfilter', file: singlePath(arg, ctx) }),
+  },
+  netfilter6: { arg: 'required', parse: (arg, ctx) => ({ kind: 'netfilter6', file: singlePath(arg, ctx) }) },
+};
