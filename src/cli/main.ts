@@ -94,17 +94,26 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'run':
       break;
   }
+  const timing: [string, number][] = [['start', performance.now()]];
   const { buildPolicy } = await import('../policy/index.ts');
   const outcome = buildPolicy(policyRequest(inv, launchTarget(inv)));
+  timing.push(['policy', performance.now()]);
   if (outcome.kind === 'invalid') throw new ProfileError(outcome.diagnostics);
   const policy = outcome.policy;
   quiet ||= policy.quiet;
   for (const file of policy.profiles) report.info(`Reading profile ${file}`);
   printDiagnostics(outcome.diagnostics, quiet);
   const facts = await probeHost();
+  timing.push(['probe', performance.now()]);
   const program = resolveProgram(inv, policy, facts);
+  if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
+    const { applyMkdirs } = await import('../launch/mkdir.ts');
+    applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
+  }
   const plan = planLaunch(policy, facts, { argv: program });
+  timing.push(['plan', performance.now()]);
   warnNotEnforced(policy, report);
+  for (const w of plan.warnings) report.warn(w);
   const { launch } = await import('../launch/launch.ts');
   return launch(plan, {
     registryDir: registryDir(facts.uid, facts.runtimeDir, facts.home),
@@ -118,7 +127,11 @@ async function run(argv: readonly string[]): Promise<number> {
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
     warn: (line) => report.warn(line),
     beforeExec: (execArgv) => {
-      if (inv.debug) writeAll(2, describePlan(plan, execArgv));
+      if (inv.debug) {
+        timing.push(['register+prepare', performance.now()]);
+        writeAll(2, describePlan(plan, execArgv));
+        writeAll(2, `kiln: timing (ms since start): ${timing.map(([k, t]) => `${k} ${t.toFixed(2)}`).join(', ')}\n`);
+      }
       report.info(`Child process initialized in ${performance.now().toFixed(2)} ms`);
     },
   });

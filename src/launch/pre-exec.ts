@@ -102,6 +102,9 @@ export function applyPreExec(steps: readonly PreExecStep[]): void {
       case 'landlock-scope-abstract':
         scopeAbstractSockets();
         break;
+      case 'drop-groups':
+        if (libc().setgroups(0, null) !== 0) throw new SyscallError('setgroups', errno(), '(nogroups)');
+        break;
       default:
         assertNever(step);
     }

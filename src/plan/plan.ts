@@ -74,6 +74,16 @@ function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean): 
   };
 }
 
+/** What the policy asks that this host or caller cannot give, said once per launch. */
+function planWarnings(policy: Policy, facts: HostFacts): string[] {
+  const w: string[] = [];
+  if (policy.noroot && facts.isRoot) w.push('noroot option is not available when running as root');
+  if (policy.nogroups && !facts.isRoot) {
+    w.push('nogroups: an unprivileged user namespace cannot drop supplementary groups (they show as nogroup but still grant access)');
+  }
+  return w;
+}
+
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
   const fs = planFilesystem(policy, facts);
   const withInit = fs.initSteps.length > 0;
@@ -105,7 +115,9 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
       ...planLimits(policy),
       ...caps.preExec,
       ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
+      ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
     ],
+    warnings: planWarnings(policy, facts),
     ...(policy.timeoutSeconds !== undefined ? { timeoutSeconds: policy.timeoutSeconds } : {}),
     ...(init !== undefined ? { init } : {}),
     missing: fs.missing,

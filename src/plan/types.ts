@@ -64,7 +64,9 @@ export type PreExecStep =
    * A Landlock domain that refuses connections to abstract unix sockets made outside it (ABI 6). Set on
    * kiln itself before the exec, it holds for bwrap and everything in the sandbox.
    */
-  | { readonly kind: 'landlock-scope-abstract' };
+  | { readonly kind: 'landlock-scope-abstract' }
+  /** `nogroups` for root: drop every supplementary group (setgroups(0, NULL)). */
+  | { readonly kind: 'drop-groups' };
 
 export interface LaunchPlan {
   readonly bwrapPath: string;
@@ -91,6 +93,8 @@ export interface LaunchPlan {
   readonly init?: InitPlan;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */
   readonly infoFd?: number;
+  /** Things the user should know: what this host cannot give the policy (printed unless --quiet). */
+  readonly warnings: readonly string[];
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
 }

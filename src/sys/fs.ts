@@ -130,8 +130,7 @@ export function listDir(path: string): DirEntry[] | undefined {
   if (fd === undefined) return undefined;
   const l = libc();
   const out: DirEntry[] = [];
-  const buf = new Uint8Array(32768);
-  const view = new DataView(buf.buffer);
+  const buf = direntBuf;
   try {
     for (;;) {
       const n = Number(l.getdents64(fd, ptr(buf), buf.length));
@@ -144,11 +143,11 @@ export function listDir(path: string): DirEntry[] | undefined {
       if (n === 0) break;
       // struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
       for (let off = 0; off < n; ) {
-        const reclen = view.getUint16(off + 16, true);
+        const reclen = buf.readUInt16LE(off + 16);
         const type = buf[off + 18] ?? 0;
-        let end = off + 19;
-        while (end < off + reclen && buf[end] !== 0) end++;
-        const name = utf8.decode(buf.subarray(off + 19, end));
+        const end = buf.indexOf(0, off + 19);
+        // NOTE: Buffer's native UTF-8 slice; a TextDecoder call per name cost ~1 ms per 1,000 entries.
+        const name = buf.toString('utf8', off + 19, end < 0 || end > off + reclen ? off + reclen : end);
         if (name !== '.' && name !== '..') out.push({ name, type });
         off += reclen;
       }
@@ -158,6 +157,9 @@ export function listDir(path: string): DirEntry[] | undefined {
     l.close(fd);
   }
 }
+
+/** One buffer for every directory read: JavaScript is single-threaded and entries are copied out. */
+const direntBuf = Buffer.alloc(32768);
 
 const encoder = new TextEncoder();
 

@@ -26,6 +26,7 @@ const SYMBOLS = {
   setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 },
   sched_setaffinity: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  setgroups: { args: [FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   rename: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
   realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },

@@ -250,6 +250,35 @@ describe('whitelist', () => {
   });
 });
 
+describe('mkdir and mkfile', () => {
+  test('create on the host before the sandbox, so a whitelisted new directory keeps what is written', () => {
+    const home = tempDir('kiln-home-');
+    try {
+      const env = { HOME: home.path };
+      const made = join(home.path, '.config/app');
+      const r = sandboxSh(`echo saved > ${made}/state && test -f ${home.path}/.config/app.conf`, [
+        `--mkdir=${made}`,
+        `--mkfile=${home.path}/.config/app.conf`,
+        `--whitelist=${made}`,
+        `--whitelist=${home.path}/.config/app.conf`,
+      ], { env });
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(made, 'state'), 'utf8')).toBe('saved\n');
+      // control: without mkdir the whitelisted directory does not exist, and the write is lost with it
+      const other = join(home.path, '.config/other');
+      expect(sandboxSh(`mkdir -p ${other} && echo x > ${other}/state`, [`--whitelist=${other}`], { env }).code).toBe(0);
+      expect(existsSync(join(other, 'state'))).toBe(false);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test('refuses to create outside home, /tmp and /run/user', () => {
+    expect(sandboxSh('true', ['--mkdir=/etc/kiln-should-not-exist']).code).toBe(1);
+    expect(existsSync('/etc/kiln-should-not-exist')).toBe(false);
+  });
+});
+
 describe('baseline', () => {
   test('kernel symbol and timer files are covered', () => {
     const r = sandboxSh('head -c 200 /proc/kallsyms 2>/dev/null | wc -c');
