@@ -35,7 +35,8 @@ export function prepareExec(plan: LaunchPlan): Prepared {
   }
   // NOTE: the init stage runs as /proc/self/fd/N of an fd inherited through bwrap, so it needs no path
   // in the sandbox's tree, whatever the profile hides.
-  const exeFd = openForExec(process.execPath);
+  // /proc/self/exe, not process.execPath: it still opens if the binary was replaced since kiln started.
+  const exeFd = openForExec('/proc/self/exe');
   const config = encodeInitConfig({
     steps: plan.init.steps,
     keepCaps: plan.init.keepCaps,

@@ -9,7 +9,7 @@
  */
 import { assertNever, SyscallError } from '../errors.ts';
 import type { InitStep } from '../plan/types.ts';
-import { readText, writeAll } from '../sys/fs.ts';
+import { isExecutableFile, mountOf, readText, writeAll } from '../sys/fs.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { decodeInitConfig, type InitConfig } from './init-config.ts';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, mountFlags, parseMountinfo } from './mountinfo.ts';
@@ -20,6 +20,7 @@ const PR_CAPBSET_DROP = 24;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const PR_SET_SECCOMP = 22;
+const PR_SET_NO_NEW_PRIVS = 38;
 const SECCOMP_MODE_FILTER = 2;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
@@ -45,42 +46,55 @@ function readFd(fd: number): Uint8Array {
 
 const FLAG_BITS = { ro: MS_RDONLY, noexec: MS_NOEXEC, nosuid: MS_NOSUID, nodev: MS_NODEV } as const;
 
+const EACCES = 13;
+
+/** The visible mount at `path`, or undefined (missing, or unreachable: inside a hidden, mode 0000 dir). */
+function visibleMount(path: string): { mntId: number; isRoot: boolean } | undefined {
+  try {
+    return mountOf(path);
+  } catch (e) {
+    if (e instanceof SyscallError && e.errno === EACCES) return undefined;
+    throw e;
+  }
+}
+
 function remount(step: Extract<InitStep, { kind: 'remount' }>): void {
   const add = step.flags.reduce((acc, f) => acc | FLAG_BITS[f], 0);
   const under = (mp: string) => mp === step.dest || mp.startsWith(step.dest === '/' ? '/' : `${step.dest}/`);
-  let mounts = parseMountinfo(readText('/proc/self/mountinfo') ?? '');
-  if (!mounts.some((m) => m.mountPoint === step.dest)) {
-    if (mount(step.dest, step.dest, MS_BIND | MS_REC) !== 0) {
-      const e = errno();
-      if (e === ENOENT) return; // tolerated, as Firejail tolerates missing paths
-      throw new SyscallError('mount(MS_BIND)', e, step.dest);
-    }
-    mounts = parseMountinfo(readText('/proc/self/mountinfo') ?? '');
+  const here = visibleMount(step.dest);
+  if (here === undefined) return; // tolerated, as Firejail tolerates missing paths
+  if (!here.isRoot && mount(step.dest, step.dest, MS_BIND | MS_REC) !== 0) {
+    throw new SyscallError('mount(MS_BIND)', errno(), step.dest);
   }
-  // The last entry for a mount point is the one on top.
-  const seen = new Set<string>();
-  for (const m of [...mounts].reverse()) {
-    if (!under(m.mountPoint) || seen.has(m.mountPoint)) continue;
-    seen.add(m.mountPoint);
+  // NOTE: mountinfo still lists mounts that later mounts cover (the host's /dev/shm under bwrap's new
+  // /dev, say); remounting by path would hit whatever is visible there instead. Only the mounts a path
+  // really reaches, by statx's mount id, are remounted.
+  for (const m of parseMountinfo(readText('/proc/self/mountinfo') ?? '')) {
+    if (!under(m.mountPoint) || visibleMount(m.mountPoint)?.mntId !== m.id) continue;
     if (mount(null, m.mountPoint, MS_REMOUNT | MS_BIND | mountFlags(m.options) | add) !== 0) {
       throw new SyscallError('mount(MS_REMOUNT)', errno(), `${m.mountPoint} (${step.flags.join(',')})`);
     }
   }
 }
 
-function dropCapabilities(keep: readonly number[], lastCap: number): void {
+function dropCapabilities(keep: readonly number[], lastCap: number, keepBounding: boolean): void {
   const l = libc();
   const kept = new Set(keep);
-  for (let cap = 0; cap <= lastCap; cap++) {
+  for (let cap = 0; cap <= lastCap && !keepBounding; cap++) {
     if (!kept.has(cap) && l.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) !== 0 && errno() !== 22 /* EINVAL: unknown cap */) {
       throw new SyscallError('prctl(PR_CAPBSET_DROP)', errno(), `capability ${cap}`);
     }
   }
   l.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  const held = new Uint32Array(6); // { effective, permitted, inheritable } × 2
+  if (l.capget(ptr(header), ptr(held)) !== 0) throw new SyscallError('capget', errno());
+  // Only what we hold: a join computes `keep` from the sandbox's record, and capset refuses to add.
   const mask = [0, 0];
   for (const c of keep) mask[c >> 5] = (mask[c >> 5] ?? 0) | (1 << (c & 31));
-  const data = new Uint32Array([mask[0] ?? 0, mask[0] ?? 0, mask[0] ?? 0, mask[1] ?? 0, mask[1] ?? 0, mask[1] ?? 0]);
-  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  mask[0] = (mask[0] ?? 0) & (held[1] ?? 0);
+  mask[1] = (mask[1] ?? 0) & (held[4] ?? 0);
+  const data = new Uint32Array([mask[0], mask[0], mask[0], mask[1], mask[1], mask[1]]);
   if (l.capset(ptr(header), ptr(data)) !== 0) throw new SyscallError('capset', errno());
 }
 
@@ -109,12 +123,26 @@ function apply(config: InitConfig): void {
         assertNever(step.kind);
     }
   }
-  dropCapabilities(config.keepCaps, config.lastCap);
+  dropCapabilities(config.keepCaps, config.lastCap, config.keepBounding === true);
+  if (config.noNewPrivs === true && l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new SyscallError('prctl(PR_SET_NO_NEW_PRIVS)', errno());
   for (const b64 of config.seccomp) loadSeccomp(Buffer.from(b64, 'base64'));
 }
 
-/** Entry point: `kiln --kiln-init=FD -- program args…`. Never returns. */
-export function runInit(configFd: number, argv: readonly string[]): never {
+/** The first executable `name` on PATH, for a join; a name with a slash is taken as it is. */
+function searchPath(name: string): string {
+  if (name.includes('/')) return name;
+  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const path = `${dir === '' ? '.' : dir}/${name}`;
+    if (isExecutableFile(path)) return path;
+  }
+  return name; // execve reports ENOENT, as a shell would
+}
+
+/**
+ * Entry point: `kiln --kiln-init=FD -- program args…`. Execs the program; for a file transfer, schedules
+ * it and returns, and the process exits when it is done.
+ */
+export function runInit(configFd: number, argv: readonly string[]): void {
   const config = decodeInitConfig(readFd(configFd));
   libc().close(config.exeFd);
   try {
@@ -123,8 +151,14 @@ export function runInit(configFd: number, argv: readonly string[]): never {
     writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   }
+  const transfer = config.transfer;
+  if (transfer !== undefined) {
+    // Loaded on demand: a launch's init stage never pays for it.
+    void import('../registry/transfer-op.ts').then(({ runTransferOp }) => process.exit(runTransferOp(transfer)));
+    return;
+  }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
-  const file = cString(argv[0] ?? '');
+  const file = cString(config.searchPath === true ? searchPath(argv[0] ?? '') : (argv[0] ?? ''));
   const a = cStringArray(argv);
   const en = cStringArray(env);
   libc().execve(ptr(file), ptr(a.array), ptr(en.array));

@@ -1,6 +1,7 @@
 /** /proc/self/mountinfo, parsed: mount points and their per-mount flags. */
 
 export interface MountEntry {
+  readonly id: number;
   readonly mountPoint: string;
   readonly options: readonly string[];
 }
@@ -15,7 +16,7 @@ export function parseMountinfo(text: string): MountEntry[] {
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     if (f.length < 6) continue;
-    out.push({ mountPoint: unescape(f[4] ?? ''), options: (f[5] ?? '').split(',') });
+    out.push({ id: Number(f[0]), mountPoint: unescape(f[4] ?? ''), options: (f[5] ?? '').split(',') });
   }
   return out;
 }

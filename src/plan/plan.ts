@@ -35,6 +35,8 @@ function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
   return ns;
 }
 
+const CAP_DAC_OVERRIDE = 1;
+const CAP_DAC_READ_SEARCH = 2;
 const CAP_SETPCAP = 8;
 const CAP_SYS_ADMIN = 21;
 
@@ -52,7 +54,8 @@ interface CapsPlan {
  * and CAP_SETPCAP (to empty the bounding set afterwards); the init then drops to `keep`.
  */
 function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean): CapsPlan {
-  const initCaps = withInit ? [CAP_SETPCAP, CAP_SYS_ADMIN] : [];
+  // The init stage walks into directories the profile made mode 0000 to remount what is beneath them.
+  const initCaps = withInit ? [CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SETPCAP, CAP_SYS_ADMIN] : [];
   if (!facts.isRoot) {
     // Unprivileged: no capabilities on the host whatever happens; inside the user namespace bwrap keeps
     // none unless asked, and empties the bounding set.

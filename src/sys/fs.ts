@@ -65,6 +65,25 @@ export function stat(path: string, noFollow = false): Stat | undefined {
   };
 }
 
+const STATX_MNT_ID = 0x1000;
+const STATX_ATTR_MOUNT_ROOT = 0x2000n;
+
+/**
+ * The id of the mount `path` is on (as in /proc/self/mountinfo) and whether `path` is that mount's root,
+ * without following a final symlink; undefined if the path does not exist. NOTE: mountinfo also lists
+ * mounts that later mounts cover; only statx tells which one a path actually reaches.
+ */
+export function mountOf(path: string): { mntId: number; isRoot: boolean } | undefined {
+  const rc = libc().statx(AT_FDCWD, ptr(cString(path)), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, ptr(statxBuf));
+  if (rc !== 0) {
+    const e = errno();
+    if (e === ENOENT || e === ENOTDIR) return undefined;
+    throw new SyscallError('statx', e, path);
+  }
+  const v = statxView;
+  return { mntId: Number(v.getBigUint64(144, true)), isRoot: (v.getBigUint64(8, true) & STATX_ATTR_MOUNT_ROOT) !== 0n };
+}
+
 function openRead(path: string): number | undefined {
   const fd = libc().open(ptr(cString(path)), O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
