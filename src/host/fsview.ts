@@ -39,6 +39,8 @@ function typeOf(mode: number): PathType {
   }
 }
 
+const EACCES = 13;
+
 /** After this many lookups in one directory, the view lists it once and answers misses from the list. */
 const LIST_AFTER = 3;
 
@@ -79,7 +81,14 @@ export function hostFsView(): FsView {
           lstats.set(path, undefined);
           return undefined;
         }
-        const st = stat(path, true);
+        let st: ReturnType<typeof stat>;
+        try {
+          st = stat(path, true);
+        } catch (e) {
+          // A path behind a directory the caller cannot search is out of its sandbox's reach too.
+          if (!(e instanceof SyscallError && e.errno === EACCES)) throw e;
+          st = undefined;
+        }
         lstats.set(path, st === undefined ? undefined : { type: typeOf(st.mode), uid: st.uid, mode: st.mode & 0o7777 });
       }
       return lstats.get(path);

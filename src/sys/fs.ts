@@ -15,6 +15,7 @@ const O_CLOEXEC = 0o2000000; // the same on x86_64 and aarch64
 const ENOENT = 2;
 const ENOTDIR = 20;
 const EINTR = 4;
+const EACCES = 13;
 
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
@@ -211,7 +212,8 @@ export function realPath(path: string): string | undefined {
   const p = l.realpath(ptr(cString(path)), null);
   if (p === null) {
     const e = errno();
-    if (e === ENOENT || e === ENOTDIR || e === 40 /* ELOOP */) return undefined;
+    // EACCES: a directory on the way is closed to the caller, so nothing there concerns its sandbox.
+    if (e === ENOENT || e === ENOTDIR || e === 40 /* ELOOP */ || e === EACCES) return undefined;
     throw new SyscallError('realpath', e, path);
   }
   try {

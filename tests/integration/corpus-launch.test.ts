@@ -1,0 +1,27 @@
+/**
+ * Every profile Debian's firejail package ships, launched with `true` under kiln and under firejail: kiln
+ * must start (exit 0) whenever firejail does. Slow (two launches per profile, ~1,200 profiles), so it runs
+ * the profiles four at a time. Skipped, visibly, when firejail is not installed.
+ */
+import { describe, expect, test } from 'bun:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { hasCommand } from '../lib/run.ts';
+import { CORPUS, runCorpus } from '../lib/corpus.ts';
+
+const available = existsSync(`${CORPUS}/firejail.config`) && hasCommand('firejail');
+
+describe.skipIf(!available)('every Debian profile launches under kiln when it does under firejail', () => {
+  test(
+    'no profile starts under firejail and fails under kiln',
+    async () => {
+      const names = readdirSync(CORPUS).filter((f) => f.endsWith('.profile'));
+      const results = await runCorpus(names, 4);
+      const firejailStarts = results.filter((r) => r.firejail === 0);
+      // The comparison means something only if firejail itself starts a good share of them.
+      expect(firejailStarts.length).toBeGreaterThan(300);
+      const regressions = firejailStarts.filter((r) => r.kiln !== 0).map((r) => `${r.name}: exit ${r.kiln}: ${r.kilnErr.trim()}`);
+      expect(regressions).toEqual([]);
+    },
+    30 * 60_000,
+  );
+});

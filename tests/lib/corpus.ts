@@ -1,0 +1,40 @@
+/**
+ * Launching Debian's firejail profiles under kiln and firejail, for the corpus test and bench.
+ */
+import { join, resolve } from 'node:path';
+
+export const CORPUS = '/etc/firejail';
+const KILN = process.env['KILN_BIN'] ?? resolve(import.meta.dir, '../../dist/kiln');
+
+export interface CorpusResult {
+  readonly name: string;
+  readonly kiln: number;
+  readonly firejail: number;
+  readonly kilnErr: string;
+}
+
+async function exitCode(argv: string[]): Promise<{ code: number; err: string }> {
+  const p = Bun.spawn(argv, { stdout: 'ignore', stderr: 'pipe', stdin: 'ignore' });
+  const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+  const err = await new Response(p.stderr).text();
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, err: err.slice(0, 300) };
+}
+
+/** `kiln --quiet --profile=PATH true` and `firejail --quiet --profile=PATH true` for each profile. */
+export async function runCorpus(names: readonly string[], concurrency: number): Promise<CorpusResult[]> {
+  const out: CorpusResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++] as string;
+      const path = join(CORPUS, name);
+      const k = await exitCode([KILN, '--quiet', `--profile=${path}`, 'true']);
+      const f = await exitCode(['firejail', '--quiet', `--profile=${path}`, 'true']);
+      out.push({ name, kiln: k.code, firejail: f.code, kilnErr: k.err });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
