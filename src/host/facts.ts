@@ -31,6 +31,13 @@ export interface HostFacts {
   readonly fs: FsView;
   /** 32 random hex digits, for a spoofed machine-id; drawn here so that planning stays deterministic. */
   readonly randomId: string;
+  /**
+   * Where kiln keeps its state (registry, plan cache): /run/kiln for root; $XDG_RUNTIME_DIR/kiln, or
+   * ~/.cache/kiln when the user has no runtime directory. Sandboxes never see it.
+   */
+  readonly stateDir: string;
+  /** $XDG_CACHE_HOME/kiln or ~/.cache/kiln (bwrap's options are cached there). */
+  readonly cacheDir: string;
   /** The Landlock ABI version the kernel offers; 0 without Landlock. */
   readonly landlockAbi: number;
 }
@@ -85,9 +92,19 @@ export async function probeHost(): Promise<HostFacts> {
     capLastCap: Number(readSysctl('/proc/sys/kernel/cap_last_cap') ?? '40'),
     capPermitted: isRoot ? readCapPermitted() : 0n,
     fs: hostFsView(),
+    stateDir: stateDirFor(uid, env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`, home),
+    cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
     landlockAbi: landlockAbi(),
     randomId: [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, '0')).join(''),
   };
+}
+
+/** NOTE: never a shared directory like /tmp, where another user could plant entries or symlinks first. */
+export function stateDirFor(uid: number, runtimeDir: string, home: string): string {
+  if (uid === 0) return '/run/kiln';
+  const st = stat(runtimeDir);
+  if (st !== undefined && st.isDir && st.uid === uid) return `${runtimeDir}/kiln`;
+  return `${home}/.cache/kiln`;
 }
 
 function landlockAbi(): number {

@@ -5,7 +5,7 @@
  * hand the planner an in-memory view. Answers are cached: a launch asks about each path once.
  */
 import { SyscallError } from '../errors.ts';
-import { listDir, readBytes, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
+import { listDir, noteAbsent, noteGlob, readBytes, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
 
 export type PathType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -22,6 +22,8 @@ export interface FsView {
   realpath(path: string): string | undefined;
   /** Entry names of a directory, sorted; undefined if it is not a readable directory. */
   list(dir: string): readonly string[] | undefined;
+  /** The entries of `dir` that match one glob component (see plan/glob.ts), sorted. */
+  glob(dir: string, pattern: string, match: (name: string) => boolean): readonly string[];
   /** Up to `limit` bytes of a file's contents; undefined if it cannot be read. */
   read(path: string, limit: number): Uint8Array | undefined;
 }
@@ -51,9 +53,24 @@ export function hostFsView(): FsView {
   const lists = new Map<string, readonly string[] | undefined>();
   const names = new Map<string, ReadonlySet<string> | undefined>();
   const lookups = new Map<string, number>();
+  const softLists = new Map<string, readonly string[] | undefined>();
+  /** A listing whose use is recorded by what is concluded from it (absent names, glob matches). */
+  const softList = (dir: string): readonly string[] | undefined => {
+    if (!softLists.has(dir)) {
+      let entries: string[] | undefined;
+      try {
+        entries = listDir(dir, true)?.map((e) => e.name).sort();
+      } catch (e) {
+        if (!(e instanceof SyscallError)) throw e;
+        entries = undefined; // unreadable (EACCES)
+      }
+      softLists.set(dir, entries);
+    }
+    return softLists.get(dir);
+  };
   const listNames = (dir: string): ReadonlySet<string> | undefined => {
     if (!names.has(dir)) {
-      const entries = view.list(dir);
+      const entries = softList(dir);
       names.set(dir, entries === undefined ? undefined : new Set(entries));
     }
     return names.get(dir);
@@ -72,7 +89,10 @@ export function hostFsView(): FsView {
     if (n < LIST_AFTER && !names.has(dir)) return false;
     if (view.lstat(dir) === undefined) return true;
     const set = listNames(dir);
-    return set !== undefined && !set.has(path.slice(slash + 1));
+    const name = path.slice(slash + 1);
+    if (set === undefined || set.has(name)) return false;
+    noteAbsent(dir, name);
+    return true;
   };
   const view: FsView = {
     lstat(path) {
@@ -109,6 +129,11 @@ export function hostFsView(): FsView {
         lists.set(dir, entries);
       }
       return lists.get(dir);
+    },
+    glob(dir, pattern, match) {
+      const matches = (softList(dir) ?? []).filter(match);
+      noteGlob(dir, pattern, matches);
+      return matches;
     },
     read(path, limit) {
       try {
@@ -173,6 +198,16 @@ export function fakeFsView(
       return [...table.keys()]
         .filter((p) => p.startsWith(prefix) && p !== d && !p.slice(prefix.length).includes('/'))
         .map((p) => p.slice(prefix.length))
+        .sort();
+    },
+    glob: (dir, _pattern, match) => {
+      const d = norm(dir);
+      if (table.get(d)?.type !== 'dir') return [];
+      const prefix = d === '/' ? '/' : `${d}/`;
+      return [...table.keys()]
+        .filter((p) => p.startsWith(prefix) && p !== d && !p.slice(prefix.length).includes('/'))
+        .map((p) => p.slice(prefix.length))
+        .filter(match)
         .sort();
     },
     read: (path, limit) => {

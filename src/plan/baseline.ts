@@ -11,7 +11,7 @@
  * write) are made for root only.
  */
 import type { PathInfo } from '../host/fsview.ts';
-import { bindSelf, exists, hide, type FsContext } from './fs-context.ts';
+import { bindSelf, exists, hide, setFlag, type FsContext } from './fs-context.ts';
 
 /** Files and directories that leak kernel memory, addresses, logs or firmware to whoever can read them. */
 const LEAKS = [
@@ -48,9 +48,9 @@ export function planBaseline(ctx: FsContext): void {
     tree.mount('/proc/sys', { kind: 'host', src: '/proc/sys' }, { ro: true });
     if (exists(ctx, '/sys')) tree.mount('/sys', { kind: 'host', src: '/sys' }, { ro: true });
     for (const p of ROOT_WRITABLE) if (exists(ctx, p)) hideAt(ctx, p);
-    if (!policy.writableEtc) tree.setFlag('/etc', 'ro');
-    tree.setFlag('/usr', 'ro');
-    if (!policy.writableVar) tree.setFlag('/var', 'ro');
+    if (!policy.writableEtc) setFlag(ctx, '/etc', 'ro');
+    setFlag(ctx, '/usr', 'ro');
+    if (!policy.writableVar) setFlag(ctx, '/var', 'ro');
   }
   for (const p of LEAKS) {
     const info = ctx.fs.lstat(p);
@@ -71,11 +71,29 @@ export function planBaseline(ctx: FsContext): void {
   if (!policy.writableRunUser) {
     for (const p of [`${ctx.runUser}/systemd`, `${ctx.runUser}/gnupg`]) if (exists(ctx, p)) hide(ctx, p);
   }
-  const configDirs = [`${ctx.home}/.config/kiln`, `${ctx.home}/.config/firejail`];
-  if (facts.isRoot) configDirs.push('/etc/kiln', '/etc/firejail');
-  for (const dir of configDirs) {
+}
+
+/** The configuration directories whose profiles confine the next sandbox. */
+export function configDirs(home: string, isRoot: boolean): string[] {
+  const dirs = [`${home}/.config/kiln`, `${home}/.config/firejail`];
+  if (isRoot) dirs.push('/etc/kiln', '/etc/firejail');
+  return dirs;
+}
+
+/**
+ * Applied after every profile rule, so that no whitelist, read-write or tmpfs can undo them: kiln's and
+ * Firejail's configuration directories are read-only, and kiln's state (registry, plan cache, bwrap
+ * options) is hidden, so a sandboxed program can neither rewrite the profiles that will confine it next
+ * time nor plant a launch plan or registry entry. kiln creates these directories before planning, so
+ * they exist to be covered.
+ */
+export function planProtections(ctx: FsContext): void {
+  for (const dir of configDirs(ctx.home, ctx.facts.isRoot)) {
     const r = ctx.fs.realpath(dir);
-    if (r !== undefined) tree.setFlag(r, 'ro');
+    if (r !== undefined && !ctx.tree.isHidden(r)) setFlag(ctx, r, 'ro');
+  }
+  for (const dir of [ctx.facts.stateDir, ctx.facts.cacheDir]) {
+    if (exists(ctx, dir)) hide(ctx, dir);
   }
 }
 

@@ -1,7 +1,7 @@
 /** The filesystem half of a launch plan, in Firejail's order of application. */
 import type { HostFacts } from '../host/facts.ts';
 import type { Policy } from '../policy/policy.ts';
-import { planBaseline } from './baseline.ts';
+import { planBaseline, planProtections } from './baseline.ts';
 import { planDevices } from './devices.ts';
 import { newContext } from './fs-context.ts';
 import { planPrivateBin } from './private-bin.ts';
@@ -33,6 +33,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
   planRules(ctx);
   planNetFiles(ctx);
   const sockets = planSockets(ctx);
+  planProtections(ctx);
   const { mounts, initSteps } = ctx.tree.emit();
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back

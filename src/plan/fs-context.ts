@@ -3,7 +3,7 @@ import type { FsView } from '../host/fsview.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Policy } from '../policy/policy.ts';
 import { expandGlob, hasGlob } from './glob.ts';
-import { MountTree, type Content } from './tree.ts';
+import { MountTree, type Content, type Flag } from './tree.ts';
 import type { BlobRef, PreExecStep } from './types.ts';
 
 export interface FsContext {
@@ -70,6 +70,11 @@ export function bindSelf(ctx: FsContext, path: string, flags: { ro?: boolean; de
   }
   ctx.tree.mount(real, { kind: 'host', src: real, ...(flags.devices ? { devices: true as const } : {}) }, flags.ro === undefined ? {} : { ro: flags.ro });
   return true;
+}
+
+/** A recursive remount of `path` with `flag` (see MountTree.setFlag), checking sources on the host. */
+export function setFlag(ctx: FsContext, path: string, flag: Flag): boolean {
+  return ctx.tree.setFlag(path, flag, (src) => ctx.fs.lstat(src) !== undefined);
 }
 
 export function exists(ctx: FsContext, path: string): boolean {

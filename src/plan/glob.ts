@@ -69,7 +69,7 @@ export function expandGlob(pattern: string, fs: FsView): string[] {
         next.push(`${base}/${part}`);
         continue;
       }
-      for (const name of fs.list(dir) ?? []) if (matchComponent(part, name)) next.push(`${base}/${name}`);
+      for (const name of fs.glob(dir, part, (n) => matchComponent(part, n))) next.push(`${base}/${name}`);
     }
     current = next;
     if (current.length === 0) break;

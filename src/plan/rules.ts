@@ -3,7 +3,7 @@
  * applied one after another as Firejail applies them to its live mount tree.
  */
 import { assertNever, UsageError } from '../errors.ts';
-import { expand, hide, type FsContext } from './fs-context.ts';
+import { expand, hide, setFlag, type FsContext } from './fs-context.ts';
 import { matchPath } from './glob.ts';
 
 export function planRules(ctx: FsContext): void {
@@ -30,7 +30,7 @@ export function planRules(ctx: FsContext): void {
         const flag = rule.kind === 'read-only' ? 'ro' : rule.kind === 'read-write' ? 'rw' : 'noexec';
         for (const p of expand(ctx, rule.path)) {
           const real = fs.realpath(p);
-          if (real !== undefined) tree.setFlag(real, flag);
+          if (real !== undefined) setFlag(ctx, real, flag);
         }
         break;
       }

@@ -92,15 +92,19 @@ export class MountTree {
   /**
    * A recursive remount: sets `flag` on `path` and every mount beneath it. Where nothing is mounted at
    * `path`, the host bind that covers it is split off into a bind of its own (same source, subpath), or,
-   * inside a tmpfs, an in-sandbox remount is recorded. Returns false if the path is hidden.
+   * inside a tmpfs, an in-sandbox remount is recorded. Returns false if the path is hidden, or if the
+   * covering bind's source has nothing at that place (`hostHas`).
    */
-  setFlag(path: string, flag: Flag): boolean {
+  setFlag(path: string, flag: Flag, hostHas: (src: string) => boolean = () => true): boolean {
     const cover = this.covering(path);
     if (cover === undefined || cover.content.kind === 'hidden') return false;
     if (cover.path !== path) {
       if (cover.content.kind === 'host') {
         const rel = path.slice(cover.path === '/' ? 0 : cover.path.length);
         const src = cover.content.src === '/' ? rel : `${cover.content.src}${rel}`;
+        // The bind's source may hold something else than the path's host namesake (private DIR as
+        // home): nothing there, nothing to flag.
+        if (!hostHas(src)) return false;
         this.nodes.set(path, {
           path,
           content: { kind: 'host', src, ...(cover.content.devices ? { devices: true as const } : {}) },

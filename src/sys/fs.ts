@@ -41,7 +41,48 @@ export interface Stat {
 const statxBuf = new Uint8Array(256);
 const statxView = new DataView(statxBuf.buffer);
 
+/**
+ * While a recording is on, what this process looked at: the facts a cached launch plan depends on (see
+ * cache/plan-cache.ts). `paths` were stat'ed, read or resolved; `listings` were listed and depend on their
+ * whole contents; `absent` names were found missing from a directory; `globs` are a directory's entries
+ * matching a pattern. Each is re-checked, as cheaply as it can be, before a cached plan is used.
+ */
+export interface Recording {
+  /** Paths whose existence, type, mode or owner mattered. */
+  readonly paths: Set<string>;
+  /** Files whose contents mattered. */
+  readonly reads: Set<string>;
+  readonly listings: Set<string>;
+  readonly absent: Map<string, Set<string>>;
+  readonly globs: Map<string, { readonly dir: string; readonly pattern: string; readonly matches: readonly string[] }>;
+}
+
+let recording: Recording | undefined;
+
+export function startRecording(): () => Recording {
+  const r: Recording = { paths: new Set(), reads: new Set(), listings: new Set(), absent: new Map(), globs: new Map() };
+  recording = r;
+  return () => {
+    recording = undefined;
+    return r;
+  };
+}
+
+/** A name known to be missing from `dir` (from a listing, without a stat of its own). */
+export function noteAbsent(dir: string, name: string): void {
+  if (recording === undefined) return;
+  const set = recording.absent.get(dir) ?? new Set<string>();
+  set.add(name);
+  recording.absent.set(dir, set);
+}
+
+/** The entries of `dir` matching a glob component. */
+export function noteGlob(dir: string, pattern: string, matches: readonly string[]): void {
+  recording?.globs.set(`${dir}\0${pattern}`, { dir, pattern, matches });
+}
+
 export function stat(path: string, noFollow = false): Stat | undefined {
+  recording?.paths.add(path);
   const buf = statxBuf;
   const rc = libc().statx(AT_FDCWD, ptr(cString(path)), noFollow ? AT_SYMLINK_NOFOLLOW : 0, STATX_BASIC_STATS, ptr(buf));
   if (rc !== 0) {
@@ -100,6 +141,7 @@ function openRead(path: string): number | undefined {
  * `truncated` beyond that, so a huge or endless file (a FIFO, /dev/zero) cannot exhaust memory.
  */
 export function readBytes(path: string, limit = 64 * 1024 * 1024): { bytes: Uint8Array; truncated: boolean } | undefined {
+  recording?.reads.add(path);
   const fd = openRead(path);
   if (fd === undefined) return undefined;
   const l = libc();
@@ -145,7 +187,9 @@ export interface DirEntry {
 }
 
 /** The entries of a directory, without `.` and `..`; undefined if it does not exist. */
-export function listDir(path: string): DirEntry[] | undefined {
+export function listDir(path: string, soft = false): DirEntry[] | undefined {
+  // `soft`: the caller records what it concluded from the listing (noteAbsent, noteGlob) instead.
+  if (!soft) recording?.listings.add(path);
   const fd = openRead(path);
   if (fd === undefined) return undefined;
   const l = libc();
@@ -200,6 +244,28 @@ export function writeAll(fd: number, text: string | Uint8Array): void {
   }
 }
 
+/**
+ * What a path is, for cache validation, or '-' if it does not exist (or cannot be reached). The node:
+ * device, inode, type and permission bits, owner (a replaced or re-linked path gets another inode; chmod
+ * and chown show in mode and owner). With `contents`, also mtime, ctime and size, which any write alters.
+ * A directory's entries are checked separately (by listing), so its mtime is not part of its node.
+ */
+export function identity(path: string, contents = false): string {
+  const rc = libc().statx(AT_FDCWD, ptr(cString(path)), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, ptr(statxBuf));
+  if (rc !== 0) return '-';
+  const v = statxView;
+  const node = [v.getUint32(136, true), v.getUint32(140, true), v.getBigUint64(32, true), v.getUint16(28, true), v.getUint32(20, true)];
+  if (!contents) return node.join(':');
+  return [...node, v.getBigInt64(112, true), v.getUint32(120, true), v.getBigInt64(96, true), v.getUint32(104, true), v.getBigUint64(40, true)].join(':');
+}
+
+/** The later of mtime and ctime, in seconds, or 0: for refusing to cache answers that are too fresh. */
+export function changedAt(path: string): number {
+  const rc = libc().statx(AT_FDCWD, ptr(cString(path)), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, ptr(statxBuf));
+  if (rc !== 0) return 0;
+  return Math.max(Number(statxView.getBigInt64(112, true)), Number(statxView.getBigInt64(96, true)));
+}
+
 export function isExecutableFile(path: string): boolean {
   const st = stat(path);
   // NOTE: mode bits only; the kernel has the last word at execve time.
@@ -208,6 +274,11 @@ export function isExecutableFile(path: string): boolean {
 
 /** The canonical absolute path (symlinks resolved), or undefined if the path or a link target is missing. */
 export function realPath(path: string): string | undefined {
+  if (recording !== undefined) {
+    // The answer depends on every component: any of them may be (or become) a symlink.
+    for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) recording.paths.add(path.slice(0, i));
+    recording.paths.add(path);
+  }
   const l = libc();
   const p = l.realpath(ptr(cString(path)), null);
   if (p === null) {

@@ -1,0 +1,150 @@
+/**
+ * Everything between the command line and the exec: the policy, the host facts and the launch plan,
+ * from the plan cache when nothing it depends on has changed (cache/plan-cache.ts), else made afresh and
+ * stored for next time.
+ */
+import { cacheKey, loadCached, storeCached } from '../cache/plan-cache.ts';
+import { UsageError } from '../errors.ts';
+import { probeHost, type HostFacts } from '../host/facts.ts';
+import { findExecutable } from '../host/bwrap.ts';
+import type { FsRule, Policy } from '../policy/policy.ts';
+import type { PolicyRequest } from '../policy/index.ts';
+import { matchComponent } from '../plan/glob.ts';
+import { planLaunch } from '../plan/plan.ts';
+import type { LaunchPlan } from '../plan/types.ts';
+import { formatDiagnostic, ProfileError } from '../profile/diagnostics.ts';
+import { startRecording, stat } from '../sys/fs.ts';
+import type { Invocation } from './args.ts';
+
+/** What the launch needs from the policy once the plan exists. */
+export interface LaunchSummary {
+  readonly quiet: boolean;
+  readonly profiles: readonly string[];
+  /** Formatted warnings from the profiles. */
+  readonly diagnostics: readonly string[];
+  /** Commands recognized but not enforced, each once. */
+  readonly notEnforced: readonly string[];
+  readonly name: string;
+  readonly joinOrStart?: string;
+  readonly keepFds: readonly number[];
+  readonly protocols?: readonly string[];
+  readonly mkdirs: readonly FsRule[];
+}
+
+export interface Prepared {
+  readonly plan: LaunchPlan;
+  readonly facts: HostFacts;
+  readonly summary: LaunchSummary;
+  readonly fromCache: boolean;
+}
+
+/** The program to run: the given one, resolved on the host PATH, or the user's shell. */
+function resolveProgram(inv: Invocation, policy: Policy, facts: HostFacts): string[] {
+  if (inv.program.length === 0) {
+    if (policy.shell === 'none') throw new UsageError('shell none is set, but no program was given');
+    return [policy.shell ?? facts.shell];
+  }
+  const [name, ...rest] = inv.program as [string, ...string[]];
+  const path = findExecutable(name, facts.env['PATH']);
+  if (path === undefined) throw new UsageError(`program not found: ${name}`, 127);
+  return [path.startsWith('/') ? path : `${facts.cwd}/${path}`, ...rest];
+}
+
+function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
+  return {
+    quiet: policy.quiet,
+    profiles: policy.profiles,
+    diagnostics: warnings,
+    notEnforced: [...new Set(policy.notEnforced.map((n) => n.command))],
+    name: policy.joinOrStart ?? policy.name ?? '',
+    ...(policy.joinOrStart !== undefined ? { joinOrStart: policy.joinOrStart } : {}),
+    keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
+    ...(policy.seccomp?.protocols !== undefined ? { protocols: policy.seccomp.protocols } : {}),
+    mkdirs: policy.fs.filter((r) => r.kind === 'mkdir' || r.kind === 'mkfile'),
+  };
+}
+
+// ── (de)serialization: Uint8Array as base64, bigint as a tagged string ──────────────────────────────────
+function replacer(_k: string, v: unknown): unknown {
+  if (v instanceof Uint8Array) return { $b64: Buffer.from(v).toString('base64') };
+  if (typeof v === 'bigint') return { $big: v.toString() };
+  return v;
+}
+function reviver(_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object') {
+    const o = v as { $b64?: string; $big?: string };
+    if (typeof o.$b64 === 'string') return new Uint8Array(Buffer.from(o.$b64, 'base64'));
+    if (typeof o.$big === 'string') return BigInt(o.$big);
+  }
+  return v;
+}
+
+interface Cached {
+  readonly plan: string; // JSON with the tags above
+  readonly summary: LaunchSummary;
+  /** Blobs holding the spoofed machine-id, which must be new for every sandbox. */
+  readonly machineIdBlobs: readonly number[];
+}
+
+/** Large copies (private-home) are not worth caching. */
+function cacheable(plan: LaunchPlan): boolean {
+  return plan.blobs.reduce((n, b) => n + b.length, 0) < 1 << 20;
+}
+
+function machineIdBlob(id: string): Uint8Array {
+  return new TextEncoder().encode(`${id}\n`);
+}
+
+/** A cached plan with fresh machine-id contents. */
+function refresh(plan: LaunchPlan, indices: readonly number[], facts: HostFacts): LaunchPlan {
+  if (indices.length === 0) return plan;
+  const blobs = [...plan.blobs];
+  for (const i of indices) blobs[i] = machineIdBlob(facts.randomId);
+  return { ...plan, blobs };
+}
+
+export async function prepareLaunch(inv: Invocation, argv: readonly string[], request: PolicyRequest): Promise<Prepared> {
+  const facts = await probeHost();
+  const { ensureStateDirs } = await import('../launch/state-dirs.ts');
+  ensureStateDirs(facts);
+  const { fs: _fs, randomId: _r, ...hostKey } = facts;
+  const exe = stat('/proc/self/exe'); // followed: the binary itself, so a rebuilt kiln plans afresh
+  // --debug and --quiet change what is printed, not the plan.
+  const planArgv = argv.filter((a) => a !== '--debug' && a !== '--quiet');
+  const key = cacheKey({ exe: exe === undefined ? '-' : `${exe.dev}:${exe.ino}:${exe.mtimeMs}:${exe.size}`, argv: planArgv, host: hostKey });
+  const dir = `${facts.stateDir}/plans`;
+  // KILN_PLAN_CACHE=0 plans every launch afresh (for benchmarks and for ruling the cache out).
+  const useCache = facts.env['KILN_PLAN_CACHE'] !== '0';
+  const hit = useCache ? loadCached<Cached>(dir, key, facts.uid, matchComponent) : undefined;
+  if (hit !== undefined) {
+    if (hit.summary.mkdirs.length > 0) {
+      const { applyMkdirs } = await import('../launch/mkdir.ts');
+      applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
+    }
+    const plan = refresh(JSON.parse(hit.plan, reviver) as LaunchPlan, hit.machineIdBlobs, facts);
+    return { plan, facts, summary: hit.summary, fromCache: true };
+  }
+
+  const stop = startRecording();
+  const { buildPolicy } = await import('../policy/index.ts');
+  const outcome = buildPolicy(request);
+  if (outcome.kind === 'invalid') {
+    stop();
+    throw new ProfileError(outcome.diagnostics);
+  }
+  const policy = outcome.policy;
+  const program = resolveProgram(inv, policy, facts);
+  if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
+    const { applyMkdirs } = await import('../launch/mkdir.ts');
+    applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
+  }
+  const plan = planLaunch(policy, facts, { argv: program });
+  const recording = stop();
+  const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic));
+  if (useCache && cacheable(plan)) {
+    const idBlob = Buffer.from(machineIdBlob(facts.randomId));
+    const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
+    storeCached(dir, key, recording, { plan: JSON.stringify(plan, replacer), summary, machineIdBlobs } satisfies Cached);
+  }
+  return { plan, facts, summary, fromCache: false };
+}

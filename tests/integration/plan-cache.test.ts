@@ -1,0 +1,97 @@
+/**
+ * The plan cache must never hand out a stale plan: each test makes a launch cache its plan, then changes
+ * the host in a way that must change the plan, and checks that the next launch follows the change. The
+ * controls show the cached launch did take effect before the change.
+ */
+import { describe, expect, test } from 'bun:test';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kiln, tempDir } from '../lib/run.ts';
+
+function launch(home: string, args: readonly string[], script: string) {
+  return kiln(['--quiet', ...args, '/bin/sh', '-c', script], { env: { HOME: home } });
+}
+
+/** Whether a launch took its plan from the cache (--debug says so), having exited 0. */
+function cachedLaunch(home: string, args: readonly string[], script = 'true'): boolean {
+  const r = kiln(['--quiet', '--debug', ...args, '/bin/sh', '-c', script], { env: { HOME: home } });
+  return r.code === 0 && r.stderr.includes('plan (cached)');
+}
+
+/** Waits out the cache's two-second freshness rule, so the next launch stores its plan. */
+const settle = () => Bun.sleep(2100);
+
+describe('plan cache', () => {
+  test('a blacklisted path created after the plan was cached is hidden', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const profile = join(h.path, 'p.profile');
+      writeFileSync(profile, `blacklist ${h.path}/secretdir\n`);
+      await settle();
+      const args = [`--profile=${profile}`];
+      expect(launch(h.path, args, 'true').code).toBe(0); // plans and caches: secretdir absent
+      expect(cachedLaunch(h.path, args)).toBe(true); // the next one comes from the cache
+      mkdirSync(join(h.path, 'secretdir'));
+      writeFileSync(join(h.path, 'secretdir/key'), 'k\n');
+      expect(launch(h.path, args, `cat ${h.path}/secretdir/key`).code).not.toBe(0);
+      // control: without the profile the file is readable
+      expect(kiln(['--quiet', '--noprofile', 'cat', `${h.path}/secretdir/key`]).code).toBe(0);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test('a new match of a blacklisted glob is hidden', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const profile = join(h.path, 'p.profile');
+      writeFileSync(profile, `blacklist ${h.path}/ssh-*\n`);
+      writeFileSync(join(h.path, 'other'), 'o\n');
+      await settle();
+      const args = [`--profile=${profile}`];
+      expect(launch(h.path, args, 'true').code).toBe(0);
+      expect(cachedLaunch(h.path, args)).toBe(true);
+      mkdirSync(join(h.path, 'ssh-agent123'));
+      writeFileSync(join(h.path, 'ssh-agent123/sock'), 's\n');
+      expect(launch(h.path, args, `cat ${h.path}/ssh-agent123/sock`).code).not.toBe(0);
+      expect(launch(h.path, args, `cat ${h.path}/other`).code).toBe(0);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test('an edited profile takes effect at once', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const profile = join(h.path, 'p.profile');
+      writeFileSync(join(h.path, 'file'), 'f\n');
+      writeFileSync(profile, 'quiet\n');
+      await settle();
+      const args = [`--profile=${profile}`];
+      expect(launch(h.path, args, `cat ${h.path}/file`).code).toBe(0);
+      expect(cachedLaunch(h.path, args, `cat ${h.path}/file`)).toBe(true);
+      writeFileSync(profile, `quiet\nblacklist ${h.path}/file\n`);
+      expect(launch(h.path, args, `cat ${h.path}/file`).code).not.toBe(0);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test('sandboxes cannot read or write the cache', () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      // The state directory follows the registry: the runtime directory's kiln/, or ~/.cache/kiln.
+      const dirs = ['/run/kiln', join(h.path, '.cache/kiln'), ...(process.env['XDG_RUNTIME_DIR'] ? [`${process.env['XDG_RUNTIME_DIR']}/kiln`] : [])];
+      // Whatever the sandbox sees there is empty, and what it writes there never reaches the host.
+      const probe = `for d in ${dirs.join(' ')}; do [ -d "$d" ] || continue; ls -A "$d" 2>/dev/null; touch "$d/planted" 2>/dev/null; done; exit 0`;
+      const r = launch(h.path, ['--noprofile'], probe);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe('');
+      for (const d of dirs) expect(existsSync(join(d, 'planted'))).toBe(false);
+      // control: on the host, the state and cache directories are not empty
+      expect(dirs.some((d) => existsSync(d) && readdirSync(d).length > 0)).toBe(true);
+    } finally {
+      h.cleanup();
+    }
+  });
+});
