@@ -10,7 +10,7 @@ import { findExecutable } from '../host/bwrap.ts';
 import type { FsRule, Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { matchComponent } from '../plan/glob.ts';
-import { planLaunch } from '../plan/plan.ts';
+import { applyEnvChanges, planLaunch } from '../plan/plan.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { formatDiagnostic, ProfileError } from '../profile/diagnostics.ts';
 import { startRecording, stat } from '../sys/fs.ts';
@@ -64,6 +64,19 @@ function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
   };
 }
 
+/**
+ * The environment variables planning reads (profile macros, program lookup, sockets to cut off, kiln's
+ * own switches). Only these key the cache; the rest of the environment is passed through unplanned.
+ * NOTE: a variable added to planning must be added here too; plan-cache tests cover the known ones.
+ */
+const PLANNING_ENV = ['HOME', 'PATH', 'SHELL', 'USER', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'DBUS_SYSTEM_BUS_ADDRESS'];
+
+function planningEnv(env: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(env)
+    .filter(([k]) => PLANNING_ENV.includes(k) || k.startsWith('XDG_') || k.startsWith('KILN_'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 // ── (de)serialization: Uint8Array as base64, bigint as a tagged string ──────────────────────────────────
 function replacer(_k: string, v: unknown): unknown {
   if (v instanceof Uint8Array) return { $b64: Buffer.from(v).toString('base64') };
@@ -107,11 +120,16 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   const facts = await probeHost();
   const { ensureStateDirs } = await import('../launch/state-dirs.ts');
   ensureStateDirs(facts);
-  const { fs: _fs, randomId: _r, ...hostKey } = facts;
+  const { fs: _fs, randomId: _r, env: _env, ...hostKey } = facts;
   const exe = stat('/proc/self/exe'); // followed: the binary itself, so a rebuilt kiln plans afresh
   // --debug and --quiet change what is printed, not the plan.
   const planArgv = argv.filter((a) => a !== '--debug' && a !== '--quiet');
-  const key = cacheKey({ exe: exe === undefined ? '-' : `${exe.dev}:${exe.ino}:${exe.mtimeMs}:${exe.size}`, argv: planArgv, host: hostKey });
+  const key = cacheKey({
+    exe: exe === undefined ? '-' : `${exe.dev}:${exe.ino}:${exe.mtimeMs}:${exe.size}`,
+    argv: planArgv,
+    host: hostKey,
+    env: planningEnv(facts.env),
+  });
   const dir = `${facts.stateDir}/plans`;
   // KILN_PLAN_CACHE=0 plans every launch afresh (for benchmarks and for ruling the cache out).
   const useCache = facts.env['KILN_PLAN_CACHE'] !== '0';
@@ -121,7 +139,9 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
       const { applyMkdirs } = await import('../launch/mkdir.ts');
       applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
     }
-    const plan = refresh(JSON.parse(hit.plan, reviver) as LaunchPlan, hit.machineIdBlobs, facts);
+    const cached = JSON.parse(hit.plan, reviver) as LaunchPlan;
+    // The environment is not part of the key beyond what planning reads; the program's is rebuilt here.
+    const plan = refresh({ ...cached, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
     return { plan, facts, summary: hit.summary, fromCache: true };
   }
 

@@ -8,18 +8,18 @@ import { bwrapCapName, keptCapabilities } from './caps.ts';
 import { planFilesystem } from './filesystem.ts';
 import { planLimits } from './limits.ts';
 import { compileSeccomp } from './seccomp.ts';
-import type { InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
+import type { EnvChanges, InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
 
 export interface LaunchRequest {
   /** The program and its arguments; argv[0] is an absolute path on the host. */
   readonly argv: readonly string[];
 }
 
-/** The environment the program sees: the caller's, changed by `env` and `rmenv`. */
-export function planEnvironment(policy: Policy, facts: HostFacts, unset: readonly string[] = []): string[] {
-  const env = new Map(Object.entries(facts.env));
-  for (const name of [...policy.rmenv, ...unset]) env.delete(name);
-  for (const [name, value] of policy.env) env.set(name, value);
+/** The environment the program sees: the caller's, changed by `rmenv` (and cut-off sockets), then `env`. */
+export function applyEnvChanges(base: Readonly<Record<string, string>>, changes: EnvChanges): string[] {
+  const env = new Map(Object.entries(base));
+  for (const name of changes.unset) env.delete(name);
+  for (const [name, value] of changes.set) env.set(name, value);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
@@ -90,6 +90,7 @@ function planWarnings(policy: Policy, facts: HostFacts): string[] {
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
   const fs = planFilesystem(policy, facts);
   const withInit = fs.initSteps.length > 0;
+  const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: policy.env };
   const caps = planCapabilities(policy, facts, withInit);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
@@ -107,7 +108,8 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     capDrop: caps.drop,
     capAdd: caps.add,
     chdir: policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd,
-    env: planEnvironment(policy, facts, fs.sockets.unsetEnv),
+    env: applyEnvChanges(facts.env, envChanges),
+    envChanges,
     argv: request.argv,
     dieWithParent: true,
     newSession: false,

@@ -4,6 +4,11 @@
  * seccomp programs) lives in `blobs` and is referred to by index, so the plan holds no fds and no I/O.
  */
 
+export interface EnvChanges {
+  readonly unset: readonly string[];
+  readonly set: readonly (readonly [string, string])[];
+}
+
 /** Index into `LaunchPlan.blobs`. */
 export type BlobRef = number;
 
@@ -77,8 +82,10 @@ export interface LaunchPlan {
   readonly capDrop: readonly string[];
   readonly capAdd: readonly string[];
   readonly chdir: string;
-  /** The complete environment the program starts with. */
+  /** The complete environment the program starts with: the caller's, with `envChanges` applied. */
   readonly env: readonly string[];
+  /** What the policy does to the caller's environment (`rmenv`, sockets cut off, then `env`). */
+  readonly envChanges: EnvChanges;
   /** The program and its arguments. argv[0] is a path that exists inside the sandbox. */
   readonly argv: readonly string[];
   readonly dieWithParent: boolean;

@@ -77,6 +77,20 @@ describe('plan cache', () => {
     }
   });
 
+  test('a cached plan still hands the program the environment of this launch', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      await settle();
+      const run1 = kiln(['--quiet', '--noprofile', '/bin/sh', '-c', 'echo "v=$LAUNCH_VALUE"'], { env: { HOME: h.path, LAUNCH_VALUE: 'first' } });
+      expect(run1.stdout).toBe('v=first\n');
+      const r = kiln(['--quiet', '--debug', '--noprofile', '/bin/sh', '-c', 'echo "v=$LAUNCH_VALUE"'], { env: { HOME: h.path, LAUNCH_VALUE: 'second' } });
+      expect(r.stderr).toContain('plan (cached)');
+      expect(r.stdout).toBe('v=second\n');
+    } finally {
+      h.cleanup();
+    }
+  });
+
   test('sandboxes cannot read or write the cache', () => {
     const h = tempDir('kiln-cache-');
     try {
