@@ -22,7 +22,22 @@ export type Action =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'profile-check'; readonly target: string }
-  | { readonly kind: 'profile-explain'; readonly target: string };
+  | { readonly kind: 'profile-explain'; readonly target: string }
+  | ManageAction;
+
+/**
+ * Commands on running sandboxes (src/registry) and the static tables. `target` is NAME|PID as typed;
+ * `option` is the option as typed (`--join`), for messages.
+ */
+export type ManageAction =
+  | { readonly kind: 'list' | 'tree'; readonly format: 'text' | 'json' }
+  | { readonly kind: 'top' }
+  | { readonly kind: 'join'; readonly mode: 'all' | 'filesystem' | 'network'; readonly target: string; readonly option: string }
+  | { readonly kind: 'shutdown'; readonly target: string }
+  | { readonly kind: 'ls' | 'get'; readonly target: string; readonly path: string }
+  | { readonly kind: 'put'; readonly target: string; readonly src: string; readonly dest: string }
+  | { readonly kind: 'print'; readonly what: 'profile' | 'seccomp' | 'caps' | 'protocol'; readonly target: string; readonly option: string }
+  | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
 
 export interface Invocation {
   readonly action: Action;
@@ -45,7 +60,83 @@ const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   profile: 'value',
   'profile.check': 'value',
   'profile.explain': 'value',
+  // running sandboxes (Firejail's MONITORING, JOIN and FILE TRANSFER commands)
+  list: 'flag',
+  tree: 'flag',
+  top: 'flag',
+  json: 'flag',
+  join: 'value',
+  'join-filesystem': 'value',
+  'join-network': 'value',
+  shutdown: 'value',
+  ls: 'value',
+  get: 'value',
+  put: 'value',
+  'profile.print': 'value',
+  'seccomp.print': 'value',
+  'caps.print': 'value',
+  'protocol.print': 'value',
+  'debug-syscalls': 'flag',
+  'debug-syscalls32': 'flag',
+  'debug-errnos': 'flag',
+  'debug-protocols': 'flag',
+  'debug-caps': 'flag',
 };
+
+/** A management option as parsed, before its positional arguments (--ls PATH, --put SRC DEST) are known. */
+type PendingManage = { readonly option: string; readonly value: string };
+
+/** The program words become the action's arguments for --ls, --get and --put. */
+function manageAction(p: PendingManage, json: boolean, words: readonly string[]): { action: ManageAction; program: readonly string[] } {
+  const { option, value } = p;
+  const name = option.slice(2);
+  const args = (count: number, usage: string): string[] => {
+    if (words.length !== count) throw new UsageError(`${option} needs ${usage}: kiln ${option}=${value === '' ? 'NAME|PID' : value} ${usage}`);
+    return [...words];
+  };
+  const done = (action: ManageAction, program: readonly string[] = []) => {
+    if (json && action.kind !== 'list' && action.kind !== 'tree') throw new UsageError(`--json works only with --list and --tree, not with ${option}`);
+    if (action.kind !== 'join' && program.length > 0) throw new UsageError(`${option} takes no program (got '${program[0]}')`);
+    return { action, program };
+  };
+  switch (name) {
+    case 'list':
+    case 'tree':
+      return done({ kind: name, format: json ? 'json' : 'text' }, words);
+    case 'top':
+      return done({ kind: 'top' }, words);
+    case 'join':
+      return done({ kind: 'join', mode: 'all', target: value, option }, words);
+    case 'join-filesystem':
+      return done({ kind: 'join', mode: 'filesystem', target: value, option }, words);
+    case 'join-network':
+      return done({ kind: 'join', mode: 'network', target: value, option }, words);
+    case 'shutdown':
+      return done({ kind: 'shutdown', target: value }, words);
+    case 'ls':
+    case 'get': {
+      const [path = ''] = args(1, 'PATH');
+      return done({ kind: name, target: value, path });
+    }
+    case 'put': {
+      const [src = '', dest = ''] = args(2, 'SRC DEST');
+      return done({ kind: 'put', target: value, src, dest });
+    }
+    case 'profile.print':
+    case 'seccomp.print':
+    case 'caps.print':
+    case 'protocol.print':
+      return done({ kind: 'print', what: name.slice(0, -'.print'.length) as 'profile' | 'seccomp' | 'caps' | 'protocol', target: value, option }, words);
+    case 'debug-syscalls':
+    case 'debug-syscalls32':
+    case 'debug-errnos':
+    case 'debug-protocols':
+    case 'debug-caps':
+      return done({ kind: 'debug-table', table: name.slice('debug-'.length) as 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' }, words);
+    default:
+      throw new TypeError(`${option} is not a management option`);
+  }
+}
 
 /** Names valid after `--`: kiln's own options and every Firejail command that Firejail accepts as an option. */
 export function knownOptionNames(): string[] {
@@ -60,6 +151,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let debug = false;
   let noprofile = false;
   let profile: string | undefined;
+  let manage: PendingManage | undefined;
+  let json = false;
   const directives: CliDirective[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -110,6 +203,12 @@ export function parseArgs(argv: readonly string[]): Invocation {
         case 'profile.explain':
           action = { kind: 'profile-explain', target: value ?? '' };
           break;
+        case 'json':
+          json = true;
+          break;
+        default:
+          if (manage !== undefined) throw new UsageError(`${manage.option} and --${name} cannot be used together`);
+          manage = { option: `--${name}`, value: value ?? '' };
       }
       continue;
     }
@@ -119,6 +218,15 @@ export function parseArgs(argv: readonly string[]): Invocation {
     }
     throw new UsageError(`unknown option '--${name}'${didYouMean(name, knownOptionNames(), '--')}`);
   }
+  let program: readonly string[] = argv.slice(i);
+  if (manage !== undefined && action.kind === 'run') {
+    // Sandbox options describe a sandbox to start; on a running one they would silently do nothing.
+    const stray = directives[0]?.text ?? (profile !== undefined ? `--profile=${profile}` : noprofile ? '--noprofile' : undefined);
+    if (stray !== undefined) throw new UsageError(`${stray} has no effect with ${manage.option}`);
+    ({ action, program } = manageAction(manage, json, program));
+  } else if (json) {
+    throw new UsageError('--json works only with --list and --tree');
+  }
   return {
     action,
     quiet,
@@ -126,6 +234,6 @@ export function parseArgs(argv: readonly string[]): Invocation {
     noprofile,
     ...(profile !== undefined ? { profile } : {}),
     directives,
-    program: argv.slice(i),
+    program,
   };
 }

@@ -29,6 +29,24 @@ kiln options:
   --profile.explain=NAME|PATH  print what a profile does, resolved
   --shell=none           run the program directly (the default when one is given)
 
+Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
+  --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON
+  --tree [--json]        the same, with each sandbox's processes
+  --top                  CPU and memory per sandbox, live; q or Ctrl-C ends it
+  --join=NAME|PID [program]   run a shell or program inside, with the
+                         sandbox's seccomp filter, capabilities and nonewprivs
+  --join-filesystem=NAME|PID, --join-network=NAME|PID [program]
+                         enter only its mount or network namespace; no filters
+  --join-or-start=NAME [program]  join NAME if it runs, else start it
+  --shutdown=NAME|PID    end it: SIGTERM, then SIGKILL after half a second
+  --ls=NAME|PID PATH, --get=NAME|PID PATH, --put=NAME|PID SRC DEST
+                         list, fetch (into the current directory) or store
+                         files inside it, with its owner's permissions
+  --profile.print, --seccomp.print, --caps.print, --protocol.print=NAME|PID
+                         what it was started with (docs/manage.md)
+  --debug-syscalls, --debug-syscalls32, --debug-errnos, --debug-protocols,
+  --debug-caps           kiln's tables
+
 Every Firejail profile command is also an option: private-dev is --private-dev,
 caps.drop all is --caps.drop=all. See firejail(1) and firejail-profile(5).
 

@@ -4,12 +4,8 @@
  */
 import pkg from '../../package.json' with { type: 'json' };
 import { HostError, SyscallError, UsageError } from '../errors.ts';
-import { probeHost, type HostFacts } from '../host/facts.ts';
-import { findExecutable } from '../host/bwrap.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
-import type { Policy } from '../policy/policy.ts';
-import { planLaunch } from '../plan/plan.ts';
 import { describePlan } from './debug.ts';
 import { parseArgs, type Invocation } from './args.ts';
 import { registryDir } from '../registry/store.ts';
@@ -33,26 +29,7 @@ function makeReporter(quiet: () => boolean): Reporter {
   };
 }
 
-/** The program to run: the given one, resolved on the host PATH, or the user's shell. */
-function resolveProgram(inv: Invocation, policy: Policy, facts: HostFacts): string[] {
-  if (inv.program.length === 0) {
-    if (policy.shell === 'none') throw new UsageError('shell none is set, but no program was given');
-    return [policy.shell ?? facts.shell];
-  }
-  const [name, ...rest] = inv.program as [string, ...string[]];
-  const path = findExecutable(name, facts.env['PATH']);
-  if (path === undefined) throw new UsageError(`program not found: ${name}`, 127);
-  return [path.startsWith('/') ? path : `${facts.cwd}/${path}`, ...rest];
-}
 
-function warnNotEnforced(policy: Policy, report: Reporter): void {
-  const seen = new Set<string>();
-  for (const { command } of policy.notEnforced) {
-    if (seen.has(command)) continue;
-    seen.add(command);
-    report.warn(`'${command}' is recognized but not enforced by kiln yet`);
-  }
-}
 
 function policyRequest(inv: Invocation, target: PolicyRequest['target']): PolicyRequest {
   const uid = process.getuid?.() ?? 0;
@@ -91,40 +68,48 @@ async function run(argv: readonly string[]): Promise<number> {
       writeAll(1, out.stdout);
       return out.exitCode;
     }
+    case 'list':
+    case 'tree':
+    case 'top':
+    case 'join':
+    case 'shutdown':
+    case 'ls':
+    case 'get':
+    case 'put':
+    case 'print':
+    case 'debug-table': {
+      const { runManage } = await import('./manage.ts');
+      return runManage(inv.action, { program: inv.program, debug: inv.debug, report });
+    }
     case 'run':
       break;
   }
   const timing: [string, number][] = [['start', performance.now()]];
-  const { buildPolicy } = await import('../policy/index.ts');
-  const outcome = buildPolicy(policyRequest(inv, launchTarget(inv)));
-  timing.push(['policy', performance.now()]);
-  if (outcome.kind === 'invalid') throw new ProfileError(outcome.diagnostics);
-  const policy = outcome.policy;
-  quiet ||= policy.quiet;
-  for (const file of policy.profiles) report.info(`Reading profile ${file}`);
-  printDiagnostics(outcome.diagnostics, quiet);
-  const facts = await probeHost();
-  timing.push(['probe', performance.now()]);
-  const program = resolveProgram(inv, policy, facts);
-  if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
-    const { applyMkdirs } = await import('../launch/mkdir.ts');
-    applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
+  const { prepareLaunch } = await import('./prepare.ts');
+  const { plan, facts, summary, fromCache } = await prepareLaunch(inv, argv, policyRequest(inv, launchTarget(inv)));
+  timing.push([fromCache ? 'plan (cached)' : 'policy+plan', performance.now()]);
+  if (summary.joinOrStart !== undefined) {
+    const { joinIfRunning } = await import('./manage.ts');
+    joinIfRunning(summary.joinOrStart, inv.program, inv.debug); // returns only if there is none to join
   }
-  const plan = planLaunch(policy, facts, { argv: program });
-  timing.push(['plan', performance.now()]);
-  warnNotEnforced(policy, report);
+  quiet ||= summary.quiet;
+  for (const file of summary.profiles) report.info(`Reading profile ${file}`);
+  if (!quiet) for (const d of summary.diagnostics) writeAll(2, `${d}\n`);
+  for (const command of summary.notEnforced) report.warn(`'${command}' is recognized but not enforced by kiln yet`);
   for (const w of plan.warnings) report.warn(w);
   const { launch } = await import('../launch/launch.ts');
   return launch(plan, {
     registryDir: registryDir(facts.uid, facts.runtimeDir, facts.home),
     uid: facts.uid,
     user: facts.user,
-    name: policy.name ?? '',
+    // join-or-start found nothing to join: start the sandbox under that name, as Firejail does.
+    name: summary.name,
     command: ['kiln', ...argv],
-    profiles: policy.profiles,
+    profiles: summary.profiles,
     cwd: facts.cwd,
     caps: plan.init?.keepCaps ?? (plan.preExec.find((s) => s.kind === 'cap-bounding')?.keep ?? 'unchanged'),
-    keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
+    ...(summary.protocols !== undefined ? { protocols: summary.protocols } : {}),
+    keepFds: summary.keepFds,
     warn: (line) => report.warn(line),
     beforeExec: (execArgv) => {
       if (inv.debug) {

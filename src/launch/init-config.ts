@@ -9,7 +9,33 @@ export interface InitConfig {
   readonly seccomp: readonly string[];
   /** The fd the init stage was exec'd from; closed before the program starts. */
   readonly exeFd: number;
+  // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.
+  /**
+   * Set no_new_privs before loading the filters. Absent for a launch, where bwrap has set it already; a
+   * join copies the sandbox's setting.
+   */
+  readonly noNewPrivs?: boolean;
+  /**
+   * Leave the bounding set alone. A join into an unprivileged sandbox runs as a non-root user in its user
+   * namespace: the exec has already emptied every capability set but the bounding set, and we lack the
+   * CAP_SETPCAP that narrowing it needs. With no permitted, inheritable or ambient capabilities and
+   * no_new_privs set, nothing can be gained through it. Absent: narrow it to `keepCaps`.
+   */
+  readonly keepBounding?: boolean;
+  /** Look the program up on PATH inside the sandbox (a join names programs as a user types them). */
+  readonly searchPath?: boolean;
+  /** A file transfer (--ls, --get, --put) to perform in place of running a program. */
+  readonly transfer?: TransferOp;
 }
+
+/**
+ * What a file transfer does inside the sandbox, as its owner: `ls` lists to stdout, `get` copies the file
+ * to stdout, `put` copies stdin to the file (created 0600, as Firejail does).
+ */
+export type TransferOp =
+  | { readonly kind: 'ls'; readonly path: string }
+  | { readonly kind: 'get'; readonly path: string }
+  | { readonly kind: 'put'; readonly path: string };
 
 export const INIT_FLAG = '--kiln-init';
 

@@ -81,7 +81,7 @@ const ENFORCEMENT: Enforcement = {
   'keep-fd': true,
   quiet: true,
   name: true,
-  'join-or-start': false,
+  'join-or-start': true,
   // An unprivileged sandbox's user namespace maps only the caller: there is no uid 0. For root the plan
   // warns, as Firejail does ("noroot option is not available").
   noroot: true,

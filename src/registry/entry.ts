@@ -32,12 +32,44 @@ export interface RegistryEntry {
   readonly protocols?: readonly string[];
 }
 
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * An entry, or undefined for a torn or foreign file. NOTE: root reads users' registries, so every field
+ * is checked for its type: a malformed entry must not be able to break root's --list.
+ */
 export function parseEntry(text: string): RegistryEntry | undefined {
+  let v: Partial<Record<keyof RegistryEntry, unknown>>;
   try {
-    const v = JSON.parse(text) as Partial<RegistryEntry>;
-    if (v.version !== 1 || typeof v.pid !== 'number' || typeof v.startTime !== 'string' || typeof v.uid !== 'number') return undefined;
-    return v as RegistryEntry;
+    v = JSON.parse(text) as typeof v;
   } catch {
-    return undefined; // a torn or foreign file is not an entry
+    return undefined;
   }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const ok =
+    v.version === 1 &&
+    Number.isSafeInteger(v.pid) &&
+    (v.pid as number) > 0 &&
+    typeof v.startTime === 'string' &&
+    Number.isSafeInteger(v.uid) &&
+    typeof v.user === 'string' &&
+    typeof v.name === 'string' &&
+    isStrings(v.command) &&
+    isStrings(v.argv) &&
+    isStrings(v.profiles) &&
+    typeof v.cwd === 'string' &&
+    typeof v.started === 'number' &&
+    isStrings(v.seccomp) &&
+    (v.caps === 'unchanged' || (Array.isArray(v.caps) && v.caps.every((c) => Number.isInteger(c) && c >= 0 && c < 64))) &&
+    (v.protocols === undefined || isStrings(v.protocols));
+  return ok ? (v as RegistryEntry) : undefined;
+}
+
+/**
+ * The capabilities the sandbox's programs hold, by number. 'unchanged' means bwrap's default: root keeps
+ * every capability, and any other user (in a user namespace) none.
+ */
+export function keptCaps(entry: RegistryEntry, lastCap: number): number[] {
+  if (entry.caps !== 'unchanged') return [...entry.caps];
+  return entry.uid === 0 ? Array.from({ length: lastCap + 1 }, (_, i) => i) : [];
 }

@@ -18,7 +18,14 @@ export function registryDir(uid: number, runtimeDir: string, home: string): stri
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined if there is no such process. */
 export function processStartTime(pid: number | 'self'): string | undefined {
-  const text = readText(`/proc/${pid}/stat`);
+  let text: string | undefined;
+  try {
+    text = readText(`/proc/${pid}/stat`);
+  } catch (e) {
+    // NOTE: a process that exits between open and read fails the read with ESRCH.
+    if (e instanceof SyscallError && e.errno === ESRCH) return undefined;
+    throw e;
+  }
   if (text === undefined) return undefined;
   // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -27,6 +34,7 @@ export function processStartTime(pid: number | 'self'): string | undefined {
 
 const EEXIST = 17;
 const ENOENT = 2;
+const ESRCH = 3;
 
 function mkdirs(path: string, mode: number): void {
   const l = libc();

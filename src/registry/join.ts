@@ -1,0 +1,135 @@
+/**
+ * Planning a join: which namespaces to enter, with whose credentials, and what runs there. Pure: the
+ * facts come from join-exec.ts.
+ *
+ *   [setpriv --reuid=U …]  nsenter --target PID --user … --root --wd --  /proc/self/fd/N --kiln-init=M -- program
+ *   └ root acting for U     └ util-linux: setns(2) needs a single-threaded process, which Bun is not
+ *
+ * kiln's init stage (src/launch/init.ts), run from the inherited fd N like a launch's, then drops
+ * capabilities to the sandbox's, sets no_new_privs as the sandbox has it, loads the sandbox's seccomp
+ * filters (from the registry: the programs it loaded) and execs the program.
+ *
+ * NOTE: root acts on another user's sandbox as that user (setpriv first, before any namespace is
+ * entered). Entering as root would mean root inside a user namespace the user controls, with
+ * capabilities over the sandbox's mounts; as the user it can do nothing the user could not.
+ */
+import { UsageError } from '../errors.ts';
+import type { InitConfig, TransferOp } from '../launch/init-config.ts';
+import { INIT_FLAG } from '../launch/init-config.ts';
+import { keptCaps } from './entry.ts';
+import type { NamespaceKind } from './proc.ts';
+import type { Sandbox } from './scan.ts';
+
+/** --join (everything, with the sandbox's filters), --join-filesystem (mount), --join-network (net). */
+export type JoinMode = 'all' | 'filesystem' | 'network';
+
+export interface JoinFacts {
+  readonly callerUid: number;
+  /**
+   * The process whose namespaces are entered: the sandbox's program (pid 1's oldest child), as Firejail
+   * does, because kiln's init stage gives the program a mount namespace of its own; pid 1 if it has no
+   * child.
+   */
+  readonly target: number;
+  readonly nsenter: string;
+  /** setpriv(1); needed only when root acts for another user. */
+  readonly setpriv: string | undefined;
+  /** Namespace ids of the caller and of the target; a kind missing from both is skipped. */
+  readonly ownNs: Readonly<Partial<Record<NamespaceKind, bigint>>>;
+  readonly sandboxNs: Readonly<Partial<Record<NamespaceKind, bigint>>>;
+  /** no_new_privs of the target. */
+  readonly noNewPrivs: boolean;
+  readonly lastCap: number;
+  /** The sandbox owner's primary gid, and whether they have a passwd entry (for their groups). */
+  readonly ownerGid: number;
+  readonly ownerHasPasswd: boolean;
+}
+
+export interface JoinRequest {
+  readonly mode: JoinMode;
+  /** The program and its arguments, never empty (the caller picks the shell). */
+  readonly program: readonly string[];
+  readonly transfer?: TransferOp;
+  /** The fd numbers the exec'd process will have kiln's binary and the init configuration at. */
+  readonly exeFd: number;
+  readonly configFd: number;
+}
+
+export interface JoinPlan {
+  readonly argv: readonly string[];
+  /** What the init stage applies; absent for --join-filesystem and --join-network, which apply nothing. */
+  readonly init?: InitConfig;
+  /** Whether setpriv resets the environment to the owner's (HOME, USER, SHELL, PATH…). */
+  readonly actsForOwner: boolean;
+}
+
+const NSENTER_FLAG: Readonly<Record<NamespaceKind, string>> = {
+  user: '--user',
+  mnt: '--mount',
+  uts: '--uts',
+  ipc: '--ipc',
+  net: '--net',
+  pid: '--pid',
+  cgroup: '--cgroup',
+  time: '--time',
+};
+
+function differs(facts: JoinFacts, ns: NamespaceKind): boolean {
+  const theirs = facts.sandboxNs[ns];
+  return theirs !== undefined && theirs !== facts.ownNs[ns];
+}
+
+/** The namespaces to enter, user first (nsenter enters it first whatever the order). */
+function namespacesFor(sb: Sandbox, facts: JoinFacts, mode: JoinMode, option: string): NamespaceKind[] {
+  const wanted: readonly NamespaceKind[] =
+    mode === 'all' ? ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup', 'time'] : mode === 'filesystem' ? ['mnt'] : ['net'];
+  if (mode === 'network' && !differs(facts, 'net')) {
+    throw new UsageError(`${option}=${sb.entry.name || sb.entry.pid}: the sandbox shares the host's network namespace; there is nothing to join`);
+  }
+  // The sandbox's other namespaces belong to its user namespace: entering them needs it entered first.
+  return [...(differs(facts, 'user') ? (['user'] as const) : []), ...wanted.filter((ns) => differs(facts, ns))];
+}
+
+export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option: string): JoinPlan {
+  if (sb.pid1 === undefined) {
+    throw new UsageError(`${option}=${sb.entry.name || sb.entry.pid}: the sandbox has not finished starting; try again`);
+  }
+  const owner = sb.entry.uid;
+  const actsForOwner = facts.callerUid !== owner;
+  if (actsForOwner && facts.callerUid !== 0) throw new UsageError(`${option}: only root can join another user's sandbox`);
+  if (actsForOwner && facts.setpriv === undefined) throw new UsageError(`${option}: root needs setpriv (util-linux) to act as the sandbox's owner`);
+  const namespaces = namespacesFor(sb, facts, req.mode, option);
+  const sandboxRoot = req.mode !== 'network';
+  const nsenter = [
+    facts.nsenter,
+    `--target=${facts.target}`,
+    ...namespaces.map((ns) => NSENTER_FLAG[ns]),
+    // Already the owner: keep the uid and gid (bwrap maps them to themselves) rather than become uid 0.
+    ...(namespaces.includes('user') ? ['--preserve-credentials'] : []),
+    ...(sandboxRoot ? ['--root', '--wd'] : []),
+    '--',
+  ];
+  const prefix = actsForOwner
+    ? [facts.setpriv ?? 'setpriv', `--reuid=${owner}`, `--regid=${facts.ownerGid}`, facts.ownerHasPasswd ? '--init-groups' : '--clear-groups', '--reset-env', '--']
+    : [];
+  const withFilters = req.mode === 'all';
+  if (!withFilters) return { argv: [...prefix, ...nsenter, ...req.program], actsForOwner };
+  const init: InitConfig = {
+    steps: [],
+    keepCaps: keptCaps(sb.entry, facts.lastCap),
+    lastCap: facts.lastCap,
+    // A transfer runs kiln's own code, not the sandbox's program: no filter, which might refuse what
+    // Bun needs, but the sandbox's credentials.
+    seccomp: req.transfer === undefined ? sb.entry.seccomp : [],
+    exeFd: req.exeFd,
+    noNewPrivs: facts.noNewPrivs,
+    keepBounding: owner !== 0,
+    searchPath: true,
+    ...(req.transfer !== undefined ? { transfer: req.transfer } : {}),
+  };
+  return {
+    argv: [...prefix, ...nsenter, `/proc/self/fd/${req.exeFd}`, `${INIT_FLAG}=${req.configFd}`, '--', ...req.program],
+    init,
+    actsForOwner,
+  };
+}
