@@ -98,7 +98,10 @@ function depHolds(d: Dep, match: GlobMatcher, listings: Map<string, Listing | un
       return identity(d[1], true) === d[2];
     case 'absent': {
       const now = list(d[1]);
-      return now !== undefined && d[2].every((n) => !now.set.has(n));
+      // A directory the caller cannot list (another user's home on its PATH): each name is checked by
+      // statx, which fails alike for a missing path and a path behind a closed directory.
+      if (now === undefined) return d[2].every((n) => identity(`${d[1] === '/' ? '' : d[1]}/${n}`) === '-');
+      return d[2].every((n) => !now.set.has(n));
     }
     case 'glob':
       return sameList(list(d[1])?.names.filter((n) => match(d[2], n)), d[3]);

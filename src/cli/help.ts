@@ -11,7 +11,13 @@ Differences from Firejail:
   - kiln is not setuid. An unprivileged user gets a user namespace from bwrap;
     root gets real privileges. Inside an unprivileged sandbox, supplementary
     groups other than your primary group show as 'nogroup'.
-  - Terminal injection (TIOCSTI, TIOCLINUX) is blocked in every sandbox.
+  - no_new_privs is always set; terminal injection (TIOCSTI, TIOCLINUX) is
+    blocked in every sandbox; x11 none and dbus-* none also cut abstract
+    sockets off (Landlock) when there is no network namespace.
+  - As an unprivileged user kiln cannot drop supplementary groups (nogroups
+    warns); as root, noroot is unavailable, as in Firejail.
+  - kiln caches launch plans in its state directory (hidden from sandboxes)
+    and re-checks what each was made from; KILN_PLAN_CACHE=0 turns it off.
   - Options Firejail has and kiln does not enforce yet are accepted with a
     warning naming them; they are never silently ignored.
   - When kiln is sent SIGINT, SIGTERM or SIGHUP, the sandbox is shut down and
