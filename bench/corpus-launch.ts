@@ -5,14 +5,21 @@
  *   bun bench/corpus-launch.ts [--jobs=N] [--json=FILE]      (as root and as an unprivileged user)
  */
 import { readdirSync } from 'node:fs';
-import { CORPUS, runCorpus } from '../tests/lib/corpus.ts';
+import { homedir } from 'node:os';
+import { CORPUS, removeCreatedSince, runCorpus } from '../tests/lib/corpus.ts';
 
 const jobs = Number(process.argv.find((a) => a.startsWith('--jobs='))?.slice(7) ?? 4);
 const jsonOut = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
 
 const names = readdirSync(CORPUS).filter((f) => f.endsWith('.profile'));
 const start = performance.now();
-const results = await runCorpus(names, jobs);
+const since = Date.now();
+let results: Awaited<ReturnType<typeof runCorpus>>;
+try {
+  results = await runCorpus(names, jobs);
+} finally {
+  removeCreatedSince(homedir(), since); // what the profiles' mkdir/mkfile made in the home
+}
 const kilnOk = results.filter((r) => r.kiln === 0).length;
 const fjOk = results.filter((r) => r.firejail === 0).length;
 const regressions = results.filter((r) => r.firejail === 0 && r.kiln !== 0);

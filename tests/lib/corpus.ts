@@ -1,6 +1,7 @@
 /**
  * Launching Debian's firejail profiles under kiln and firejail, for the corpus test and bench.
  */
+import { lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const CORPUS = '/etc/firejail';
@@ -37,4 +38,31 @@ export async function runCorpus(names: readonly string[], concurrency: number): 
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Profiles create directories and files in the home on the host (`mkdir ~/.mozilla`, `mkfile …`), under
+ * kiln and under firejail alike. After a corpus run, this removes what the run created there: entries born
+ * after `since` (statx birth time) that are empty, deepest first. Nothing older, nothing with contents.
+ */
+export function removeCreatedSince(dir: string, since: number, depth = 6): void {
+  if (depth === 0) return;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // unreadable or gone
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = lstatSync(path);
+    if (st.isDirectory() && !st.isSymbolicLink()) removeCreatedSince(path, since, depth - 1);
+    if (st.birthtimeMs < since) continue;
+    try {
+      if (st.isDirectory()) rmdirSync(path); // fails, and so keeps it, unless empty
+      else if (st.isFile() && st.size === 0) unlinkSync(path);
+    } catch {
+      // not empty: something the user (or a profile's program) put there; left alone
+    }
+  }
 }
