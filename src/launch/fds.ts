@@ -1,13 +1,12 @@
 /** File descriptors for handing data to bwrap, and fd hygiene before exec. */
 import { SyscallError } from '../errors.ts';
-import { listDir } from '../sys/fs.ts';
+import { listDir, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 
 const F_GETFD = 1;
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 const MFD_CLOEXEC = 1;
-const EINTR = 4;
 const EBADF = 9;
 
 /**
@@ -18,17 +17,11 @@ export function memfdWithData(name: string, data: Uint8Array, inherit: boolean):
   const l = libc();
   const fd = l.memfd_create(ptr(cString(name)), inherit ? 0 : MFD_CLOEXEC);
   if (fd < 0) throw new SyscallError('memfd_create', errno(), name);
-  let off = 0;
-  while (off < data.length) {
-    const chunk = data.subarray(off);
-    const n = Number(l.write(fd, ptr(chunk), chunk.length));
-    if (n < 0) {
-      const e = errno();
-      if (e === EINTR) continue;
-      l.close(fd);
-      throw new SyscallError('write', e, name);
-    }
-    off += n;
+  try {
+    writeAll(fd, data);
+  } catch (e) {
+    l.close(fd);
+    throw e;
   }
   if (Number(l.lseek(fd, 0, 0)) < 0) throw new SyscallError('lseek', errno(), name);
   return fd;

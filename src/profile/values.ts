@@ -8,6 +8,7 @@ import { quote } from './diagnostics.ts';
 import type { NamespaceName, Protocol, SyscallSpec } from './directive.ts';
 import { ERRNO } from './errnos.ts';
 import { parseSyscallEntry, SeccompError } from '../seccomp/index.ts';
+import { CAPABILITIES } from '../plan/caps.ts';
 
 /** A malformed argument. Thrown by validators, caught by parseCommand only. */
 export class ArgumentError extends Error {
@@ -25,15 +26,6 @@ export function splitList(arg: string, what: string): string[] {
   return items;
 }
 
-/** capabilities(7), without the CAP_ prefix, in kernel order. */
-export const CAPABILITIES = [
-  'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
-  'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner',
-  'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice',
-  'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap',
-  'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf',
-  'checkpoint_restore',
-] as const;
 const CAP_SET: ReadonlySet<string> = new Set(CAPABILITIES);
 
 /** `sys_admin,net_raw` (CAP_ prefix and upper case tolerated) → lower-case names. */
