@@ -99,9 +99,12 @@ interface Cached {
   readonly machineIdBlobs: readonly number[];
 }
 
-/** Large copies (private-home) are not worth caching. */
-function cacheable(plan: LaunchPlan): boolean {
-  return plan.blobs.reduce((n, b) => n + b.length, 0) < 1 << 20;
+/**
+ * private-home's copies are the user's own files: they are not written into the cache (nor would large
+ * ones be worth it).
+ */
+function cacheable(policy: Policy, plan: LaunchPlan): boolean {
+  return policy.privateHomeList === undefined && plan.blobs.reduce((n, b) => n + b.length, 0) < 1 << 20;
 }
 
 function machineIdBlob(id: string): Uint8Array {
@@ -161,7 +164,7 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   const plan = planLaunch(policy, facts, { argv: program });
   const recording = stop();
   const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic));
-  if (useCache && cacheable(plan)) {
+  if (useCache && cacheable(policy, plan)) {
     const idBlob = Buffer.from(machineIdBlob(facts.randomId));
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
     storeCached(dir, key, recording, { plan: JSON.stringify(plan, replacer), summary, machineIdBlobs } satisfies Cached);
