@@ -17,8 +17,10 @@
  * change made in the same tick. The cache lives in kiln's state directory, which every sandbox has
  * hidden, and only files owned by the caller are read.
  */
-import { changedAt, DT_LNK, identity, listDir, readText, stat, writeAll, type DirEntry, type Recording } from '../sys/fs.ts';
-import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { SyscallError } from '../errors.ts';
+import { parentOf } from '../plan/tree.ts';
+import { changedAt, DT_LNK, identity, listDir, mkdirAll, openForWriting, readText, stat, writeAll, type DirEntry, type Recording } from '../sys/fs.ts';
+import { cString, libc, ptr } from '../sys/libc.ts';
 
 const VERSION = 3;
 
@@ -46,10 +48,6 @@ export function cacheKey(parts: unknown): string {
 
 function fileFor(dir: string, key: string): string {
   return `${dir}/${key.slice(0, 32)}.json`;
-}
-
-function parentOf(path: string): string {
-  return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
 /** A directory's entries; [] if it does not exist; undefined if it cannot be read (nothing confirmed). */
@@ -208,12 +206,6 @@ function depsOf(rec: Recording): Dep[] | undefined {
   return deps;
 }
 
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_CLOEXEC = 0o2000000;
-const EEXIST = 17;
-
 /** At most this many plans are kept; the least recently written go first. */
 const MAX_ENTRIES = 48;
 
@@ -229,12 +221,17 @@ export function storeCached(dir: string, key: string, rec: Recording, value: unk
   const deps = depsOf(rec);
   if (deps === undefined) return false;
   const l = libc();
-  if (l.mkdir(ptr(cString(dir)), 0o700) !== 0 && errno() !== EEXIST) return false;
-  evict(dir);
   const file = fileFor(dir, key);
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = l.open(ptr(cString(tmp)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
-  if (fd < 0) return false;
+  let fd: number;
+  try {
+    mkdirAll(dir, 0o700);
+    evict(dir);
+    fd = openForWriting(tmp, false);
+  } catch (e) {
+    if (e instanceof SyscallError) return false; // an unwritable cache only costs the next launch time
+    throw e;
+  }
   try {
     writeAll(fd, JSON.stringify({ version: VERSION, key, deps, value } satisfies CacheFile<unknown>));
   } finally {

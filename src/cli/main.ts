@@ -8,7 +8,6 @@ import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
 import { describePlan } from './debug.ts';
 import { parseArgs, type Invocation } from './args.ts';
-import { registryDir } from '../registry/store.ts';
 import { HELP } from './help.ts';
 import { writeAll } from '../sys/fs.ts';
 
@@ -99,7 +98,7 @@ async function run(argv: readonly string[]): Promise<number> {
   for (const w of plan.warnings) report.warn(w);
   const { launch } = await import('../launch/launch.ts');
   return launch(plan, {
-    registryDir: registryDir(facts.uid, facts.runtimeDir, facts.home),
+    registryDir: `${facts.stateDir}/sandboxes`,
     uid: facts.uid,
     user: facts.user,
     // join-or-start found nothing to join: start the sandbox under that name, as Firejail does.

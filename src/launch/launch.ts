@@ -5,7 +5,8 @@
 import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import type { RegistryEntry } from '../registry/entry.ts';
-import { openForWriting, processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
+import { processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
+import { openForWriting } from '../sys/fs.ts';
 import { execBwrap, prepareExec } from './exec.ts';
 
 export interface LaunchMeta {

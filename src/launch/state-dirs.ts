@@ -4,21 +4,9 @@
  * ~/.config/firejail could otherwise be created from inside a sandbox, with a profile that the next launch
  * would read. Created empty, mode 0700; nothing existing is touched.
  */
-import { SyscallError } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { configDirs } from '../plan/baseline.ts';
-import { stat } from '../sys/fs.ts';
-import { cString, errno, libc, ptr } from '../sys/libc.ts';
-
-const EEXIST = 17;
-
-function mkdirs(path: string): void {
-  let cur = '';
-  for (const part of path.split('/').filter((p) => p !== '')) {
-    cur += `/${part}`;
-    if (libc().mkdir(ptr(cString(cur)), 0o700) !== 0 && errno() !== EEXIST) throw new SyscallError('mkdir', errno(), cur);
-  }
-}
+import { mkdirAll, stat } from '../sys/fs.ts';
 
 export function ensureStateDirs(facts: HostFacts): void {
   const wanted = [facts.stateDir, ...configDirs(facts.home, facts.isRoot).filter((d) => !d.startsWith('/etc/'))];
@@ -26,6 +14,6 @@ export function ensureStateDirs(facts: HostFacts): void {
   // picked under a runtime directory the caller owns).
   const homeIsMine = stat(facts.home)?.uid === facts.uid;
   for (const dir of wanted) {
-    if (stat(dir) === undefined && (dir === facts.stateDir || homeIsMine)) mkdirs(dir);
+    if (stat(dir) === undefined && (dir === facts.stateDir || homeIsMine)) mkdirAll(dir, 0o700);
   }
 }

@@ -1,20 +1,8 @@
 /** Where the registry lives and how entries are written, read and pruned. */
 import { SyscallError } from '../errors.ts';
-import { listDir, readText, stat, writeAll } from '../sys/fs.ts';
+import { listDir, mkdirAll, openForWriting, readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { parseEntry, type RegistryEntry } from './entry.ts';
-
-/**
- * /run/kiln for root; the user's runtime directory otherwise, or, when the user has none (no login
- * session, as under su or cron), ~/.cache/kiln. NOTE: never a shared directory like /tmp, where another
- * user could plant entries or symlinks first.
- */
-export function registryDir(uid: number, runtimeDir: string, home: string): string {
-  if (uid === 0) return '/run/kiln/sandboxes';
-  const st = stat(runtimeDir);
-  if (st !== undefined && st.isDir && st.uid === uid) return `${runtimeDir}/kiln/sandboxes`;
-  return `${home}/.cache/kiln/sandboxes`;
-}
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined if there is no such process. */
 export function processStartTime(pid: number | 'self'): string | undefined {
@@ -32,30 +20,8 @@ export function processStartTime(pid: number | 'self'): string | undefined {
   return rest[19];
 }
 
-const EEXIST = 17;
 const ENOENT = 2;
 const ESRCH = 3;
-
-function mkdirs(path: string, mode: number): void {
-  const l = libc();
-  let cur = '';
-  for (const part of path.split('/').filter((p) => p !== '')) {
-    cur += `/${part}`;
-    if (l.mkdir(ptr(cString(cur)), mode) !== 0 && errno() !== EEXIST) throw new SyscallError('mkdir', errno(), cur);
-  }
-}
-
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_CLOEXEC = 0o2000000;
-
-/** Opens `path` for writing (created 0600), for bwrap's --info-fd / --json-status-fd; inherited. */
-export function openForWriting(path: string, inherit: boolean): number {
-  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_TRUNC | (inherit ? 0 : O_CLOEXEC), 0o600);
-  if (fd < 0) throw new SyscallError('open', errno(), path);
-  return fd;
-}
 
 /** Writes an entry atomically: a temporary file, then rename. */
 export function writeEntry(dir: string, entry: RegistryEntry): string {
@@ -66,7 +32,7 @@ export function writeEntry(dir: string, entry: RegistryEntry): string {
     fd = openForWriting(tmp, false);
   } catch (e) {
     if (!(e instanceof SyscallError && e.errno === ENOENT)) throw e;
-    mkdirs(dir, 0o700); // first sandbox since boot
+    mkdirAll(dir, 0o700); // first sandbox since boot
     fd = openForWriting(tmp, false);
   }
   try {

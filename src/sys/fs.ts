@@ -266,6 +266,28 @@ export function changedAt(path: string): number {
   return Math.max(Number(statxView.getBigInt64(112, true)), Number(statxView.getBigInt64(96, true)));
 }
 
+const EEXIST = 17;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_TRUNC = 0o1000;
+
+/** mkdir -p: each missing component created with `mode`; existing ones are left as they are. */
+export function mkdirAll(path: string, mode: number): void {
+  const l = libc();
+  let cur = '';
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    cur += `/${part}`;
+    if (l.mkdir(ptr(cString(cur)), mode) !== 0 && errno() !== EEXIST) throw new SyscallError('mkdir', errno(), cur);
+  }
+}
+
+/** Opens `path` for writing, created 0600 and truncated; `inherit` leaves close-on-exec off. */
+export function openForWriting(path: string, inherit: boolean): number {
+  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_TRUNC | (inherit ? 0 : O_CLOEXEC), 0o600);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  return fd;
+}
+
 export function isExecutableFile(path: string): boolean {
   const st = stat(path);
   // NOTE: mode bits only; the kernel has the last word at execve time.
