@@ -259,6 +259,15 @@ export function identity(path: string, contents = false): string {
   return [...node, v.getBigInt64(112, true), v.getUint32(120, true), v.getBigInt64(96, true), v.getUint32(104, true), v.getBigUint64(40, true)].join(':');
 }
 
+/**
+ * The d_type-style file type of `path` (DT_DIR, DT_REG, DT_LNK, …) without following a final symlink, or
+ * undefined if it cannot be reached. One statx, not recorded.
+ */
+export function fileType(path: string): number | undefined {
+  const rc = libc().statx(AT_FDCWD, ptr(cString(path)), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, ptr(statxBuf));
+  return rc !== 0 ? undefined : (statxView.getUint16(28, true) & S_IFMT) >> 12;
+}
+
 /** The later of mtime and ctime, in seconds, or 0: for refusing to cache answers that are too fresh. */
 export function changedAt(path: string): number {
   const rc = libc().statx(AT_FDCWD, ptr(cString(path)), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, ptr(statxBuf));
