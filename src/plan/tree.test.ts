@@ -57,19 +57,31 @@ describe('mount tree', () => {
     ]);
   });
 
-  test('noexec becomes an in-sandbox remount; inside a tmpfs too', () => {
+  test('noexec becomes an in-sandbox remount; inside a tmpfs too, where a mount creates the path', () => {
     const t = new MountTree();
     t.mount('/', { kind: 'host', src: '/' });
     t.mount('/tmp', { kind: 'tmpfs' });
+    t.mount('/tmp/y/z', { kind: 'tmpfs' });
     t.setFlag('/home/u', 'noexec');
-    t.setFlag('/tmp/x', 'noexec');
+    t.setFlag('/tmp/y', 'noexec');
     expect(ops(t)).toEqual([
       'bind / /',
       'bind /home/u /home/u',
       'tmpfs /tmp',
+      'tmpfs /tmp/y/z',
       'init remount /home/u noexec,nosuid,nodev',
-      'init remount /tmp/x noexec,nosuid,nodev',
+      'init remount /tmp/y/z noexec,nosuid,nodev',
+      'init remount /tmp/y noexec,nosuid,nodev',
     ]);
+  });
+
+  test('a flag on a path no mount creates inside a tmpfs is dropped: the init stage would find nothing', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/root', { kind: 'tmpfs' });
+    t.setFlag('/root/.bashrc', 'ro');
+    t.setFlag('/root/.cargo/bin', 'noexec');
+    expect(ops(t)).toEqual(['bind / /', 'tmpfs /root']);
   });
 
   test('a flag on a hidden path is refused', () => {

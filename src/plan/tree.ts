@@ -159,6 +159,10 @@ export class MountTree {
     };
     for (const r of roots) visit(r);
     for (const [path, r] of [...this.selfRemounts].sort(([a], [b]) => comparePaths(a, b))) {
+      // Under a tmpfs (a private home, say) a path exists only if a mount of the plan creates it at or
+      // beneath it; otherwise the init stage would find nothing and skip it, so it is not worth starting
+      // the init stage for (read-only ~/.bashrc in server.profile's empty home, for one).
+      if (!paths.some((p) => p === path || isUnder(p, path))) continue;
       const flags: ('noexec' | 'nosuid' | 'nodev' | 'ro')[] = [];
       if (r.ro) flags.push('ro');
       if (r.noexec) flags.push('noexec', 'nosuid', 'nodev');
