@@ -22,7 +22,7 @@ import { parentOf } from '../plan/tree.ts';
 import { changedAt, DT_LNK, fileType, identity, listDir, mkdirAll, openForWriting, readText, stat, writeAll, type DirEntry, type Recording } from '../sys/fs.ts';
 import { cString, libc, ptr } from '../sys/libc.ts';
 
-const VERSION = 3;
+const VERSION = 4;
 
 type Dep =
   /** Entries of a directory that must still exist with the same d_type (dir, file, …). */
@@ -68,7 +68,7 @@ function sameList(a: readonly string[] | undefined, b: readonly string[]): boole
 }
 
 /** Up to this many names of one directory are checked by statx rather than by listing it. */
-const PER_NAME_LIMIT = 8;
+const PER_NAME_LIMIT = 32;
 
 /** The glob matching of plan/glob.ts, redone on a fresh listing. */
 export type GlobMatcher = (pattern: string, name: string) => boolean;
@@ -187,8 +187,11 @@ function depsOf(rec: Recording): Dep[] | undefined {
     addAbsent(dir, child.slice(child.lastIndexOf('/') + 1));
   }
   for (const [dir, set] of rec.absent) for (const n of set) addAbsent(dir, n);
-  for (const [dir, list] of present) deps.push(['present', dir, list]);
   const byMtime = new Set<string>();
+  for (const [dir, list] of present) {
+    if (isSystemDir(dir)) byMtime.add(dir);
+    else deps.push(['present', dir, list]);
+  }
   for (const [dir, set] of absent) {
     if (isSystemDir(dir)) byMtime.add(dir);
     else deps.push(['absent', dir, [...set].sort()]);

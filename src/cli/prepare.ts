@@ -10,7 +10,7 @@ import { findExecutable } from '../host/bwrap.ts';
 import type { FsRule, Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { matchComponent } from '../plan/glob.ts';
-import { applyEnvChanges, planLaunch } from '../plan/plan.ts';
+import { applyEnvChanges } from '../plan/env.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { formatDiagnostic, ProfileError } from '../profile/diagnostics.ts';
 import { startRecording, stat } from '../sys/fs.ts';
@@ -93,7 +93,13 @@ function reviver(_k: string, v: unknown): unknown {
 }
 
 interface Cached {
-  readonly plan: string; // JSON with the tags above
+  /** JSON with the tags above, without `missing`. */
+  readonly plan: string;
+  /**
+   * The plan's `missing` paths (for --debug), one string: with the thousands a large profile names, as
+   * JSON values they cost a cached launch more to revive than all the rest of the plan.
+   */
+  readonly missing: string;
   readonly summary: LaunchSummary;
   /** Blobs holding the spoofed machine-id, which must be new for every sandbox. */
   readonly machineIdBlobs: readonly number[];
@@ -142,9 +148,10 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
       const { applyMkdirs } = await import('../launch/mkdir.ts');
       applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
     }
-    const cached = JSON.parse(hit.plan, reviver) as LaunchPlan;
+    const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing'>;
+    const missing = hit.missing === '' ? [] : hit.missing.split('\n');
     // The environment is not part of the key beyond what planning reads; the program's is rebuilt here.
-    const plan = refresh({ ...cached, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
+    const plan = refresh({ ...cached, missing, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
     return { plan, facts, summary: hit.summary, fromCache: true };
   }
 
@@ -161,13 +168,16 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     const { applyMkdirs } = await import('../launch/mkdir.ts');
     applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
   }
+  const { planLaunch } = await import('../plan/plan.ts');
   const plan = planLaunch(policy, facts, { argv: program });
   const recording = stop();
   const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic));
   if (useCache && cacheable(policy, plan)) {
     const idBlob = Buffer.from(machineIdBlob(facts.randomId));
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
-    storeCached(dir, key, recording, { plan: JSON.stringify(plan, replacer), summary, machineIdBlobs } satisfies Cached);
+    const { missing, ...rest } = plan;
+    // NOTE: a path with a newline in it is not worth a format of its own: it only ever reaches --debug.
+    storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), summary, machineIdBlobs } satisfies Cached);
   }
   return { plan, facts, summary, fromCache: false };
 }
