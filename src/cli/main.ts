@@ -6,9 +6,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { HostError, SyscallError, UsageError } from '../errors.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
-import { describePlan } from './debug.ts';
 import { parseArgs, type Invocation } from './args.ts';
-import { HELP } from './help.ts';
 import { writeAll } from '../sys/fs.ts';
 
 /** Informational output, Firejail's wording, on stderr; silenced by --quiet. */
@@ -52,7 +50,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const report = makeReporter(() => quiet);
   switch (inv.action.kind) {
     case 'help':
-      writeAll(1, HELP);
+      writeAll(1, (await import('./help.ts')).HELP);
       return 0;
     case 'version':
       writeAll(1, `kiln version ${pkg.version}\n`);
@@ -97,6 +95,8 @@ async function run(argv: readonly string[]): Promise<number> {
   for (const command of summary.notEnforced) report.warn(`'${command}' is recognized but not enforced by kiln yet`);
   for (const w of plan.warnings) report.warn(w);
   const { launch } = await import('../launch/launch.ts');
+  // Loaded only when asked for, like everything else off the launch path.
+  const describePlan = inv.debug ? (await import('./debug.ts')).describePlan : undefined;
   return launch(plan, {
     registryDir: `${facts.stateDir}/sandboxes`,
     uid: facts.uid,
@@ -111,7 +111,7 @@ async function run(argv: readonly string[]): Promise<number> {
     keepFds: summary.keepFds,
     warn: (line) => report.warn(line),
     beforeExec: (execArgv) => {
-      if (inv.debug) {
+      if (describePlan !== undefined) {
         timing.push(['register+prepare', performance.now()]);
         writeAll(2, describePlan(plan, execArgv));
         writeAll(2, `kiln: timing (ms since start): ${timing.map(([k, t]) => `${k} ${t.toFixed(2)}`).join(', ')}\n`);

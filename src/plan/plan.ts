@@ -8,19 +8,12 @@ import { bwrapCapName, keptCapabilities } from './caps.ts';
 import { planFilesystem } from './filesystem.ts';
 import { planLimits } from './limits.ts';
 import { compileSeccomp } from './seccomp.ts';
+import { applyEnvChanges } from './env.ts';
 import type { EnvChanges, InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
 
 export interface LaunchRequest {
   /** The program and its arguments; argv[0] is an absolute path on the host. */
   readonly argv: readonly string[];
-}
-
-/** The environment the program sees: the caller's, changed by `rmenv` (and cut-off sockets), then `env`. */
-export function applyEnvChanges(base: Readonly<Record<string, string>>, changes: EnvChanges): string[] {
-  const env = new Map(Object.entries(base));
-  for (const name of changes.unset) env.delete(name);
-  for (const [name, value] of changes.set) env.set(name, value);
-  return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
 function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
