@@ -27,7 +27,9 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   if (plan.init === undefined) lines.push('kiln: init stage: none (bwrap execs the program directly)');
   else {
     lines.push(`kiln: init stage: keeps capabilities [${plan.init.keepCaps.join(',')}]`);
-    for (const step of plan.init.steps) lines.push(`kiln: init step: ${step.kind} ${step.dest} ${step.flags.join(',')}`);
+    for (const step of plan.init.steps) {
+      lines.push(`kiln: init step: ${step.kind} ${step.dest}${step.kind === 'remount' ? ` ${step.flags.join(',')}` : ''}`);
+    }
   }
   for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);
   for (const path of plan.missing) lines.push(`kiln: not found, skipped: ${path}`);

@@ -9,7 +9,7 @@
  */
 import { assertNever, SyscallError } from '../errors.ts';
 import type { InitStep } from '../plan/types.ts';
-import { isExecutableFile, mountOf, readText, writeAll } from '../sys/fs.ts';
+import { isExecutableFile, mountOf, readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { decodeInitConfig, type InitConfig } from './init-config.ts';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, mountFlags, parseMountinfo } from './mountinfo.ts';
@@ -77,6 +77,52 @@ function remount(step: Extract<InitStep, { kind: 'remount' }>): void {
   }
 }
 
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const ST = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, NOATIME: 1024, NODIRATIME: 2048, RELATIME: 4096 } as const;
+const MS_NOATIME = 1024;
+const MS_NODIRATIME = 2048;
+const MS_RELATIME = 1 << 21;
+const MS_STRICTATIME = 1 << 24;
+
+/**
+ * The flags a read-only remount of a bind of `path` must carry. In a user namespace the source mount's
+ * flags are locked, and a remount that would clear one (atime mode included) fails with EPERM.
+ */
+function bindRemountFlags(path: string): number {
+  const buf = new BigInt64Array(15); // struct statfs; f_flags is the 11th long on 64-bit Linux
+  if (libc().statfs(ptr(cString(path)), ptr(buf)) !== 0) throw new SyscallError('statfs', errno(), path);
+  const f = Number(buf[10]);
+  const atime = f & ST.NOATIME ? MS_NOATIME : f & ST.RELATIME ? MS_RELATIME : MS_STRICTATIME;
+  return MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | atime | (f & ST.NODIRATIME ? MS_NODIRATIME : 0);
+}
+
+let devNullFlags: number | undefined;
+const TMPFS = cString('tmpfs');
+const HIDDEN_DIR_DATA = cString('mode=0000');
+
+/**
+ * A blacklisted path, hidden as bwrap would have: a directory under an empty mode 0000 tmpfs, anything
+ * else under a read-only /dev/null. Fails closed: a path that exists but cannot be hidden stops the launch.
+ */
+function hide(dest: string): void {
+  const st = stat(dest); // followed, as mount(2) follows it
+  if (st === undefined) return; // gone since planning: nothing left to hide
+  const l = libc();
+  const target = cString(dest);
+  if ((st.mode & S_IFMT) === S_IFDIR) {
+    if (l.mount(ptr(TMPFS), ptr(target), ptr(TMPFS), MS_NOSUID | MS_NODEV | MS_NOEXEC, ptr(HIDDEN_DIR_DATA)) !== 0) {
+      throw new SyscallError('mount(tmpfs)', errno(), dest);
+    }
+    return;
+  }
+  if (mount('/dev/null', dest, MS_BIND) !== 0) {
+    throw new SyscallError('mount(MS_BIND)', errno(), dest);
+  }
+  devNullFlags ??= bindRemountFlags('/dev/null');
+  if (mount(null, dest, devNullFlags) !== 0) throw new SyscallError('mount(MS_REMOUNT)', errno(), `${dest} (ro)`);
+}
+
 function dropCapabilities(keep: readonly number[], lastCap: number, keepBounding: boolean): void {
   const l = libc();
   const kept = new Set(keep);
@@ -119,8 +165,11 @@ function apply(config: InitConfig): void {
       case 'remount':
         remount(step);
         break;
+      case 'hide':
+        hide(step.dest);
+        break;
       default:
-        assertNever(step.kind);
+        assertNever(step);
     }
   }
   dropCapabilities(config.keepCaps, config.lastCap, config.keepBounding === true);

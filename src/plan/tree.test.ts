@@ -5,7 +5,7 @@ function ops(t: MountTree): string[] {
   const { mounts, initSteps } = t.emit();
   return [
     ...mounts.map((m) => [m.kind, 'src' in m ? m.src : '', m.dest].filter((x) => x !== '').join(' ')),
-    ...initSteps.map((s) => `init ${s.kind} ${s.dest} ${s.flags.join(',')}`),
+    ...initSteps.map((s) => `init ${s.kind} ${s.dest}${s.kind === 'remount' ? ` ${s.flags.join(',')}` : ''}`),
   ];
 }
 
@@ -82,6 +82,36 @@ describe('mount tree', () => {
     t.setFlag('/root/.bashrc', 'ro');
     t.setFlag('/root/.cargo/bin', 'noexec');
     expect(ops(t)).toEqual(['bind / /', 'tmpfs /root']);
+  });
+
+  test('a few blacklisted leaves stay bwrap ops', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/home/u/.ssh', { kind: 'hidden', type: 'dir' });
+    t.mount('/etc/shadow', { kind: 'hidden', type: 'file' });
+    expect(ops(t)).toEqual(['bind / /', 'ro-bind /dev/null /etc/shadow', 'tmpfs /home/u/.ssh']);
+  });
+
+  test('many blacklisted leaves on host binds move to the init stage; others stay', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    for (let i = 0; i < 200; i++) t.mount(`/home/u/.config/app${String(i).padStart(3, '0')}`, { kind: 'hidden', type: 'dir' });
+    t.mount('/tmp', { kind: 'tmpfs' });
+    t.mount('/tmp/x', { kind: 'hidden', type: 'dir' }); // under a tmpfs: bwrap creates it, so bwrap hides it
+    t.mount('/srv', { kind: 'hidden', type: 'dir' });
+    t.mount('/srv/keep', { kind: 'host', src: '/srv/keep' }); // not a leaf: bwrap must mount beneath it
+    const all = ops(t);
+    expect(all.filter((o) => !o.startsWith('init'))).toEqual(['bind / /', 'tmpfs /srv', 'bind /srv/keep /srv/keep', 'tmpfs /tmp', 'tmpfs /tmp/x']);
+    expect(all.filter((o) => o.startsWith('init hide'))).toHaveLength(200);
+    expect(all[all.length - 1]).toBe('init hide /home/u/.config/app199');
+  });
+
+  test('when the init stage runs anyway, every blacklisted leaf on a host bind goes there, before remounts', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/etc/shadow', { kind: 'hidden', type: 'file' });
+    t.setFlag('/home/u', 'noexec');
+    expect(ops(t)).toEqual(['bind / /', 'bind /home/u /home/u', 'init hide /etc/shadow', 'init remount /home/u noexec,nosuid,nodev']);
   });
 
   test('a flag on a hidden path is refused', () => {

@@ -133,6 +133,7 @@ export class MountTree {
     const initSteps: InitStep[] = [];
     const paths = [...this.nodes.keys()].sort(comparePaths);
     const children = new Map<string, string[]>();
+    const parents = new Map<string, string>();
     const roots: string[] = [];
     for (const p of paths) {
       let parent: string | undefined;
@@ -144,11 +145,21 @@ export class MountTree {
         }
       }
       if (parent === undefined) roots.push(p);
-      else children.set(parent, [...(children.get(parent) ?? []), p]);
+      else {
+        children.set(parent, [...(children.get(parent) ?? []), p]);
+        parents.set(p, parent);
+      }
     }
+    // Blacklisted leaves on a host bind: the path is there once bwrap is done, and no later op touches
+    // it, so the init stage can hide it just as well (see hideInInit).
+    const hides: { path: string; type: 'dir' | 'file'; at: number }[] = [];
     const visit = (p: string): void => {
       const n = this.nodes.get(p);
       if (n === undefined) return;
+      const parent = this.nodes.get(parents.get(p) ?? '');
+      if (n.content.kind === 'hidden' && !children.has(p) && parent?.content.kind === 'host') {
+        hides.push({ path: p, type: n.content.type, at: mounts.length });
+      }
       mounts.push(...openOps(n));
       for (const c of children.get(p) ?? []) visit(c);
       // A tmpfs must stay writable until every mount point beneath it has been created.
@@ -168,7 +179,12 @@ export class MountTree {
       if (r.noexec) flags.push('noexec', 'nosuid', 'nodev');
       if (flags.length > 0) initSteps.push({ kind: 'remount', dest: path, flags });
     }
-    return { mounts, initSteps };
+    if (!hideInInit(hides, initSteps.length > 0)) return { mounts, initSteps };
+    const moved = new Set(hides.map((h) => h.at));
+    return {
+      mounts: mounts.filter((_, i) => !moved.has(i)),
+      initSteps: [...hides.map((h) => ({ kind: 'hide', dest: h.path }) as const), ...initSteps],
+    };
   }
 
   /** For tests and --debug: the nodes in mount order. */
@@ -176,6 +192,26 @@ export class MountTree {
     return [...this.nodes.keys()].sort(comparePaths).map((p) => this.nodes.get(p) as Node);
   }
 }
+
+/**
+ * Whether blacklisted leaves are cheaper to hide in kiln's init stage than with bwrap. bwrap re-reads the
+ * whole mount table after every bind (so n binds cost O(n²)): measured here, a hidden directory (a tmpfs)
+ * costs it about 0.05 ms and a hidden file (a /dev/null bind) about 0.16 ms, growing with the mount count,
+ * while the init stage mounts each in about 0.01 ms but costs 5–8 ms to start (server.profile's 68
+ * hides, 31 of them files, already launch faster there: 25.0 against 26.7 ms). A home with a few hundred
+ * of the directories Firejail's profiles blacklist made bwrap alone take 35 ms.
+ */
+function hideInInit(hides: readonly { type: 'dir' | 'file' }[], initRunsAnyway: boolean): boolean {
+  if (hides.length === 0) return false;
+  if (initRunsAnyway) return true;
+  const files = hides.filter((h) => h.type === 'file').length;
+  return (hides.length - files) * HIDE_DIR_COST + files * HIDE_FILE_COST > INIT_STAGE_COST;
+}
+
+/** Relative costs for hideInInit, in units of 0.01 ms. */
+const HIDE_DIR_COST = 5;
+const HIDE_FILE_COST = 16;
+const INIT_STAGE_COST = 550;
 
 /** Orders paths component by component, so a directory sorts before everything inside it. */
 export function comparePaths(a: string, b: string): number {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IS_ROOT, hasCommand, run, sandboxSh, tempDir } from '../lib/run.ts';
+import { IS_ROOT, hasCommand, kiln, run, sandboxSh, tempDir } from '../lib/run.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -59,6 +59,44 @@ describe('blacklist', () => {
       const leak = (r: { stdout: string }) => r.stdout.includes('top secret');
       expect(leak(sandboxSh(`cat ${dir}/secret`, opts))).toBe(leak(firejailSh(`cat ${dir}/secret`, opts)));
     }
+  });
+});
+
+describe('blacklists applied by the init stage', () => {
+  // Enough blacklisted leaves that kiln hides them in its init stage rather than with bwrap ops
+  // (plan/tree.ts hideInInit), and the noexec case, where the init stage runs anyway.
+  let many: string;
+  beforeAll(() => {
+    many = join(dir, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 150; i++) {
+      mkdirSync(join(many, `d${i}`));
+      writeFileSync(join(many, `d${i}`, 'x'), 'dir secret\n');
+    }
+    for (let i = 0; i < 30; i++) writeFileSync(join(many, `f${i}`), 'file secret\n');
+  });
+  const hidden = () => [`--blacklist=${many}/d*`, `--blacklist=${many}/f*`];
+
+  test('hides them as bwrap would: nothing readable, directories empty and mode 0000, files unwritable', () => {
+    const probe = `cat ${many}/d0/x; cat ${many}/d149/x; cat ${many}/f0; cat ${many}/f29; exit 0`;
+    expect(sandboxSh(probe).stdout).toBe('dir secret\ndir secret\nfile secret\nfile secret\n'); // control
+    expect(sandboxSh(probe, hidden()).stdout).toBe('');
+    const r = sandboxSh(`stat -c %a ${many}/d7 && ls -A ${many}/d7 | wc -l`, hidden());
+    expect(r.stdout).toBe('0\n0\n');
+    expect(sandboxSh(`echo changed > ${many}/f3`, hidden()).code).not.toBe(0);
+    expect(readFileSync(join(many, 'f3'), 'utf8')).toBe('file secret\n');
+    expect(sandboxSh(`echo changed > ${many}/f3`).code).toBe(0); // control
+    expect(readFileSync(join(many, 'f3'), 'utf8')).toBe('changed\n');
+    writeFileSync(join(many, 'f3'), 'file secret\n');
+    // The plan really used the init stage for them (else this test would only repeat the ones above).
+    expect(kiln(['--debug', '--noprofile', ...hidden(), 'true']).stderr).toContain(`kiln: init step: hide ${many}/d0`);
+  });
+
+  test('alongside noexec, a single blacklist goes to the init stage and still hides', () => {
+    const opts = [`--blacklist=${dir}/secret`, `--noexec=${dir}/bin`];
+    expect(sandboxSh(`cat ${dir}/secret`, opts).code).not.toBe(0);
+    expect(sandboxSh(`cat ${dir}/public`, opts).code).toBe(0); // control
+    expect(kiln(['--debug', '--noprofile', ...opts, 'true']).stderr).toContain(`kiln: init step: hide ${dir}/secret`);
   });
 });
 
