@@ -17,9 +17,16 @@ if [ "$(id -u)" = 0 ]; then
   bwrap_cmd="$bwrap_cmd --ro-bind /proc/sys /proc/sys --ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger"
 fi
 cmds=(-n bwrap "$bwrap_cmd true" -n kiln-noprofile "$kiln --quiet --noprofile true")
+# kiln's own default profile (the one embedded in the binary, used when no Firejail profiles are installed).
+cmds+=(-n kiln-builtin-default "$kiln --quiet --profile=$PWD/profiles/default.profile true")
 if command -v firejail >/dev/null; then
   cmds+=(-n firejail-noprofile "firejail --quiet --noprofile true")
+  # Each picks its default for `true`: default.profile, or server.profile for root, from /etc/firejail.
   cmds+=(-n kiln-default "$kiln --quiet true" -n firejail-default "firejail --quiet true")
+  if [ -f /etc/firejail/default.profile ]; then
+    debian=/etc/firejail/default.profile
+    cmds+=(-n kiln-debian-default "$kiln --quiet --profile=$debian true" -n firejail-debian-default "firejail --quiet --profile=$debian true")
+  fi
 else
   echo "bench: firejail is not installed; comparing with bwrap only" >&2
 fi
@@ -40,4 +47,6 @@ print()
 ratio("kiln-noprofile", "bwrap")               # target: at most 2.0
 ratio("kiln-noprofile", "firejail-noprofile")  # target: at most 0.4
 ratio("kiln-default", "firejail-default")      # target: at most 0.3 (issue 4)
+ratio("kiln-builtin-default", "firejail-default")
+ratio("kiln-debian-default", "firejail-debian-default")
 PY
