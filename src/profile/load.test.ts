@@ -12,6 +12,7 @@ afterEach(() => {
   tree = undefined;
 });
 function files(f: Record<string, string | Uint8Array>): Tree {
+  tree?.cleanup(); // a test that makes a second tree gets the first one removed
   tree = makeTree(f);
   return tree;
 }
