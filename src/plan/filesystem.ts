@@ -11,6 +11,7 @@ import type { InitStep, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
 import { planNetFiles } from './net-files.ts';
 import { planSockets, type SocketPlan } from './sockets.ts';
+import { planUserDatabase } from './users.ts';
 
 export interface FsPlan {
   /** The working directory to start in: the caller's, if the sandbox still shows it; else home, else /. */
@@ -32,6 +33,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
   planWhitelist(ctx);
   planRules(ctx);
   planNetFiles(ctx);
+  planUserDatabase(ctx);
   const sockets = planSockets(ctx);
   planProtections(ctx);
   const { mounts, initSteps } = ctx.tree.emit();

@@ -331,6 +331,19 @@ describe('baseline', () => {
     expect(sandboxSh('ls /home', ['--allusers']).stdout.trim().split('\n').filter((x) => x !== '')).toEqual(hostHomes);
   });
 
+  /** Regular users (uid 1000 up, not nobody) other than the caller, from the host's passwd. */
+  const others = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 7 && Number(f[2]) >= 1000 && Number(f[2]) !== 65534 && Number(f[2]) !== process.getuid?.())
+    .map((f) => f[0] ?? '');
+  test.skipIf(IS_ROOT || others.length === 0)("other users' names are gone from passwd and group unless allusers (needs a second account)", () => {
+    const probe = `for u in ${others.join(' ')}; do grep -q "^$u:" /etc/passwd && exit 1; grep -q "^$u:\\|[:,]$u\\(,\\|\$\\)" /etc/group && exit 2; done; id -un >/dev/null || exit 3; grep -q "^$(id -un):" /etc/passwd || exit 4; exit 0`;
+    expect(sandboxSh(probe).code).toBe(0);
+    expect(sandboxSh(probe, ['--allusers']).code).toBe(1); // control: the whole database
+    expect(run(['sh', '-c', probe]).code).toBe(1); // and on the host
+  });
+
   test('the kiln config directory in home is read-only', () => {
     const home = tempDir('kiln-home-');
     try {
