@@ -38,9 +38,17 @@ describe('mount tree', () => {
     expect(ops(a)).toEqual(['bind / /', 'ro-bind /home/u /home/u', 'bind /home/u/dl /home/u/dl']);
     const b = new MountTree();
     b.mount('/', { kind: 'host', src: '/' });
-    b.setFlag('/home/u/dl', 'rw');
-    b.setFlag('/home/u', 'ro'); // a recursive remount makes the earlier rw bind read-only too
-    expect(ops(b)).toEqual(['bind / /', 'ro-bind /home/u /home/u', 'ro-bind /home/u/dl /home/u/dl']);
+    b.setFlag('/home/u/dl', 'rw'); // already writable: no bind of its own
+    b.setFlag('/home/u', 'ro'); // a recursive remount makes it read-only too
+    expect(ops(b)).toEqual(['bind / /', 'ro-bind /home/u /home/u']);
+    const c = new MountTree();
+    c.mount('/', { kind: 'host', src: '/' });
+    c.mount('/srv', { kind: 'tmpfs' });
+    c.mount('/srv/x', { kind: 'host', src: '/srv/x' });
+    c.setFlag('/srv/x/y', 'rw'); // under a writable bind: nothing to do
+    c.setFlag('/etc', 'ro');
+    c.setFlag('/etc/firejail', 'ro'); // under a read-only bind: nothing to do
+    expect(ops(c)).toEqual(['bind / /', 'ro-bind /etc /etc', 'tmpfs /srv', 'bind /srv/x /srv/x']);
   });
 
   test('a read-only tmpfs is remounted after its children are in place', () => {

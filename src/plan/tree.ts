@@ -98,7 +98,10 @@ export class MountTree {
   setFlag(path: string, flag: Flag, hostHas: (src: string) => boolean = () => true): boolean {
     const cover = this.covering(path);
     if (cover === undefined || cover.content.kind === 'hidden') return false;
-    if (cover.path !== path) {
+    // A covering bind that already has the flag needs no bind of its own for `path` (each costs bwrap a
+    // mount-table read); a later flag change on the cover reaches the path through it just the same.
+    const already = flag === 'noexec' ? cover.noexec : cover.ro === (flag === 'ro');
+    if (cover.path !== path && !(already && cover.content.kind === 'host')) {
       if (cover.content.kind === 'host') {
         const rel = path.slice(cover.path === '/' ? 0 : cover.path.length);
         const src = cover.content.src === '/' ? rel : `${cover.content.src}${rel}`;
