@@ -4,7 +4,7 @@
  */
 import { HostError } from '../errors.ts';
 import { readText, stat } from '../sys/fs.ts';
-import { libc, SYS_landlock_create_ruleset } from '../sys/libc.ts';
+import { libc, ptr, SYS_landlock_create_ruleset } from '../sys/libc.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
 import { hostFsView, type FsView } from './fsview.ts';
 
@@ -95,7 +95,7 @@ export async function probeHost(): Promise<HostFacts> {
     stateDir: stateDirFor(uid, env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`, home),
     cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
     landlockAbi: landlockAbi(),
-    randomId: [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, '0')).join(''),
+    randomId: randomHex(),
   };
 }
 
@@ -113,9 +113,19 @@ function landlockAbi(): number {
   return v > 0 ? v : 0;
 }
 
+/** capget(2) rather than /proc/self/status: one call instead of reading and searching a 1.5 kB file. */
 function readCapPermitted(): bigint {
-  const m = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readText('/proc/self/status') ?? '');
-  return m?.[1] === undefined ? 0n : BigInt(`0x${m[1]}`);
+  const header = new Uint32Array([0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0]);
+  const data = new Uint32Array(6); // { effective, permitted, inheritable } × 2
+  if (libc().capget(ptr(header), ptr(data)) !== 0) return 0n;
+  return (BigInt(data[4] ?? 0) << 32n) | BigInt(data[1] ?? 0);
+}
+
+/** 32 hex digits from getrandom(2); the JavaScript crypto module costs a cold start more to set up. */
+function randomHex(): string {
+  const bytes = new Uint8Array(16);
+  if (Number(libc().getrandom(ptr(bytes), bytes.length, 0)) !== bytes.length) crypto.getRandomValues(bytes);
+  return [...bytes].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 function readSysctl(path: string): string | undefined {

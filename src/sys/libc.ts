@@ -19,6 +19,7 @@ const SYMBOLS = {
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
   capget: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   capset: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  getrandom: { args: [FFIType.ptr, FFIType.u64, FFIType.u32], returns: FFIType.i64 },
   unshare: { args: [FFIType.i32], returns: FFIType.i32 },
   mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   statfs: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
