@@ -114,6 +114,17 @@ describe('mount tree', () => {
     expect(all[all.length - 1]).toBe('init hide /home/u/.config/app199');
   });
 
+  test('files stay with bwrap when the sandbox has no /dev/null to hide them under', () => {
+    const t = new MountTree();
+    t.mount('/', { kind: 'host', src: '/' });
+    t.mount('/dev', { kind: 'tmpfs' }); // whitelist /dev/dri, say
+    t.mount('/etc/shadow', { kind: 'hidden', type: 'file' });
+    t.mount('/home/u/.ssh', { kind: 'hidden', type: 'dir' });
+    t.setFlag('/home/u/bin', 'noexec');
+    expect(ops(t)).toContain('ro-bind /dev/null /etc/shadow');
+    expect(ops(t)).toContain('init hide /home/u/.ssh');
+  });
+
   test('when the init stage runs anyway, every blacklisted leaf on a host bind goes there, before remounts', () => {
     const t = new MountTree();
     t.mount('/', { kind: 'host', src: '/' });

@@ -156,11 +156,13 @@ export class MountTree {
     // Blacklisted leaves on a host bind: the path is there once bwrap is done, and no later op touches
     // it, so the init stage can hide it just as well (see hideInInit).
     const hides: { path: string; type: 'dir' | 'file'; at: number }[] = [];
+    const devNull = this.covering('/dev/null')?.content.kind === 'dev' || this.showsHost('/dev/null');
     const visit = (p: string): void => {
       const n = this.nodes.get(p);
       if (n === undefined) return;
       const parent = this.nodes.get(parents.get(p) ?? '');
-      if (n.content.kind === 'hidden' && !children.has(p) && parent?.content.kind === 'host') {
+      // A file is hidden under the sandbox's own /dev/null, which must be there for the init stage.
+      if (n.content.kind === 'hidden' && !children.has(p) && parent?.content.kind === 'host' && (n.content.type === 'dir' || devNull)) {
         hides.push({ path: p, type: n.content.type, at: mounts.length });
       }
       mounts.push(...openOps(n));

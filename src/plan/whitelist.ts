@@ -11,6 +11,7 @@
 import type { FsRule } from '../policy/policy.ts';
 import { exists, expand, type FsContext } from './fs-context.ts';
 import { matchPath } from './glob.ts';
+import { parentOf } from './tree.ts';
 
 export function topDirOf(ctx: FsContext, path: string): string | undefined {
   const under = (dir: string) => path === dir || path.startsWith(`${dir}/`);
@@ -44,7 +45,12 @@ function literalPrefix(pattern: string): string {
 function entriesFor(ctx: FsContext, rule: WhitelistRule): { top: string; entry?: Entry }[] {
   // NOTE: as in Firejail, a whitelist command empties its top directory even when nothing it names
   // exists: the profile asked for everything else there to be hidden.
-  const patternTop = topDirOf(ctx, ctx.fs.realpath(literalPrefix(rule.path)) ?? literalPrefix(rule.path));
+  // The top is where the named path lies, not where a symlink there leads: whitelist /run/shm (a link
+  // to /dev/shm) empties /run, not /dev. So only the prefix's parent is resolved.
+  const prefix = literalPrefix(rule.path);
+  const realParent = prefix === '/' ? undefined : ctx.fs.realpath(parentOf(prefix));
+  const located = realParent === undefined ? prefix : `${realParent === '/' ? '' : realParent}/${prefix.slice(prefix.lastIndexOf('/') + 1)}`;
+  const patternTop = topDirOf(ctx, located);
   const out: { top: string; entry?: Entry }[] = patternTop === undefined ? [] : [{ top: patternTop }];
   for (const p of expand(ctx, rule.path)) {
     if (rule.except.some((pattern) => matchPath(pattern, p))) continue;

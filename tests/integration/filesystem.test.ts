@@ -255,6 +255,15 @@ describe('whitelist', () => {
     writeFileSync(join(keep, 'data'), 'kept\n');
   });
 
+  test.skipIf(!existsSync('/run/shm'))('whitelisting a symlink empties the directory it lies in, not the one it points into', () => {
+    // /run/shm links to /dev/shm (whitelist-run-common.inc whitelists it): /dev must stay whole.
+    const probe = 'test -c /dev/null && test -c /dev/urandom && test -L /run/shm';
+    expect(sandboxSh(probe, ['--whitelist=/run/shm']).code).toBe(0);
+    expect(sandboxSh(`test -e ${dir}/public`, ['--whitelist=/run/shm']).code).toBe(0); // /tmp untouched too
+    if (HAS_FIREJAIL) expect(firejailSh(probe, ['--whitelist=/run/shm']).code).toBe(0);
+    expect(sandboxSh('test -c /dev/null', ['--whitelist=/dev/shm']).code).not.toBe(0); // control: /dev itself emptied
+  });
+
   test('a whitelisted symlink exposes a target in its own top directory, not one outside it', () => {
     // link-in points within /tmp: whitelisting the link whitelists its target too
     expect(sandboxSh(`cat ${dir}/keep/link-in`, [`--whitelist=${dir}/keep/link-in`]).code).toBe(0);
