@@ -5,7 +5,7 @@
  * hand the planner an in-memory view. Answers are cached: a launch asks about each path once.
  */
 import { SyscallError } from '../errors.ts';
-import { listDir, noteAbsent, noteGlob, readBytes, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
+import { listDir, noteAbsent, noteGlob, readBytes, readRange, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
 
 export type PathType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -26,6 +26,8 @@ export interface FsView {
   glob(dir: string, pattern: string, match: (name: string) => boolean): readonly string[];
   /** Up to `limit` bytes of a file's contents; undefined if it cannot be read. */
   read(path: string, limit: number): Uint8Array | undefined;
+  /** Up to `length` bytes of a file from `offset` on (fewer past its end); undefined if it cannot be read. */
+  readAt(path: string, offset: number, length: number): Uint8Array | undefined;
 }
 
 function typeOf(mode: number): PathType {
@@ -143,6 +145,14 @@ export function hostFsView(): FsView {
         throw e;
       }
     },
+    readAt(path, offset, length) {
+      try {
+        return readRange(path, offset, length);
+      } catch (e) {
+        if (e instanceof SyscallError) return undefined; // unreadable or not seekable: treated like absent
+        throw e;
+      }
+    },
   };
   return view;
 }
@@ -150,7 +160,7 @@ export function hostFsView(): FsView {
 /** An in-memory view for tests: `files` maps absolute paths to what they are. */
 export function fakeFsView(
   entries: Readonly<Record<string, PathType | { readonly symlink: string } | { readonly type: PathType; readonly uid: number }>>,
-  contents: Readonly<Record<string, string>> = {},
+  contents: Readonly<Record<string, string | Uint8Array>> = {},
 ): FsView {
   const norm = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
   const table = new Map<string, PathInfo & { link?: string }>();
@@ -168,11 +178,20 @@ export function fakeFsView(
       if (!table.has(p)) table.set(p, { type: 'dir', uid: 0, mode: 0o755 });
     }
   }
+  const bytesOf = (path: string): Uint8Array | undefined => {
+    const c = contents[path];
+    return typeof c === 'string' ? new TextEncoder().encode(c) : c;
+  };
   const resolve = (path: string, depth = 0): string | undefined => {
     if (depth > 40) return undefined;
     const parts = norm(path).split('/').filter((x) => x !== '');
     let cur = '';
     for (let i = 0; i < parts.length; i++) {
+      if (parts[i] === '.') continue;
+      if (parts[i] === '..') {
+        cur = cur.slice(0, cur.lastIndexOf('/')); // `cur` has no symlinks left: `..` is its parent, as in the kernel
+        continue;
+      }
       const next = `${cur}/${parts[i]}`;
       const info = table.get(next);
       if (info === undefined) return undefined;
@@ -210,9 +229,7 @@ export function fakeFsView(
         .filter(match)
         .sort();
     },
-    read: (path, limit) => {
-      const text = contents[path];
-      return text === undefined ? undefined : new TextEncoder().encode(text).subarray(0, limit);
-    },
+    read: (path, limit) => bytesOf(path)?.subarray(0, limit),
+    readAt: (path, offset, length) => bytesOf(path)?.slice(offset, offset + length),
   };
 }

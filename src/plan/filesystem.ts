@@ -5,6 +5,7 @@ import { planBaseline, planProtections } from './baseline.ts';
 import { planDevices } from './devices.ts';
 import { newContext } from './fs-context.ts';
 import { planPrivateBin } from './private-bin.ts';
+import { planPrivateLib } from './private-lib.ts';
 import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
 import type { InitStep, MountOp } from './types.ts';
@@ -23,12 +24,14 @@ export interface FsPlan {
   readonly sockets: SocketPlan;
 }
 
-export function planFilesystem(policy: Policy, facts: HostFacts): FsPlan {
+/** `program` is the host path of the program to run (argv[0]); private-lib brings in what it needs. */
+export function planFilesystem(policy: Policy, facts: HostFacts, program?: string): FsPlan {
   const ctx = newContext(policy, facts);
   planBaseline(ctx);
   planDevices(ctx);
   planPrivateDirs(ctx);
   planPrivateBin(ctx);
+  planPrivateLib(ctx, program);
   planPrivateHome(ctx);
   planWhitelist(ctx);
   planRules(ctx);

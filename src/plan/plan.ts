@@ -81,7 +81,7 @@ function planWarnings(policy: Policy, facts: HostFacts): string[] {
 }
 
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
-  const fs = planFilesystem(policy, facts);
+  const fs = planFilesystem(policy, facts, request.argv[0]);
   const withInit = fs.initSteps.length > 0;
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: policy.env };
   const caps = planCapabilities(policy, facts, withInit);

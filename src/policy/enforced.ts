@@ -30,7 +30,7 @@ const ENFORCEMENT: Enforcement = {
   'private-etc': true,
   'private-opt': true,
   'private-srv': true,
-  'private-lib': false,
+  'private-lib': true,
   'private-cache': true,
   'private-tmp': true,
   'private-dev': true,

@@ -187,8 +187,8 @@ describe('folding', () => {
 
 describe('what kiln does not enforce', () => {
   test('every directive whose command is not enforced is listed with its origin; enforced ones are not', () => {
-    const p = policy('tracelog\nseccomp\nprivate-lib\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--apparmor']);
-    expect(p.notEnforced.map((x) => x.command)).toEqual(['tracelog', 'private-lib', 'net', 'apparmor', 'trace']);
+    const p = policy('tracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--apparmor']);
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['tracelog', 'netlock', 'net', 'apparmor', 'trace']);
     expect(p.notEnforced[2]?.origin).toMatchObject({ kind: 'profile', line: 6 });
     expect(p.notEnforced[4]?.origin).toEqual({ kind: 'cli', option: '--trace' });
   });

@@ -126,14 +126,24 @@ export function mountOf(path: string): { mntId: number; isRoot: boolean } | unde
   return { mntId: Number(v.getBigUint64(144, true)), isRoot: (v.getBigUint64(8, true) & STATX_ATTR_MOUNT_ROOT) !== 0n };
 }
 
-function openRead(path: string): number | undefined {
-  const fd = libc().open(ptr(cString(path)), O_RDONLY | O_CLOEXEC, 0);
+function openRead(path: string, extraFlags = 0): number | undefined {
+  const fd = libc().open(ptr(cString(path)), O_RDONLY | O_CLOEXEC | extraFlags, 0);
   if (fd < 0) {
     const e = errno();
     if (e === ENOENT || e === ENOTDIR) return undefined;
     throw new SyscallError('open', e, path);
   }
   return fd;
+}
+
+/** One read(2) into `buf`, retried on EINTR; the byte count (0 at the end). */
+function readInto(fd: number, buf: Uint8Array, path: string): number {
+  for (;;) {
+    const n = Number(libc().read(fd, ptr(buf), buf.length));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== EINTR) throw new SyscallError('read', e, path);
+  }
 }
 
 /**
@@ -150,12 +160,7 @@ export function readBytes(path: string, limit = 64 * 1024 * 1024): { bytes: Uint
     let total = 0;
     for (;;) {
       const chunk = new Uint8Array(Math.min(65536, limit - total + 1));
-      const n = Number(l.read(fd, ptr(chunk), chunk.length));
-      if (n < 0) {
-        const e = errno();
-        if (e === EINTR) continue;
-        throw new SyscallError('read', e, path);
-      }
+      const n = readInto(fd, chunk, path);
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
@@ -163,6 +168,35 @@ export function readBytes(path: string, limit = 64 * 1024 * 1024): { bytes: Uint
     }
     const bytes = Buffer.concat(chunks);
     return total > limit ? { bytes: bytes.subarray(0, limit), truncated: true } : { bytes, truncated: false };
+  } finally {
+    l.close(fd);
+  }
+}
+
+const O_NONBLOCK = 0o4000;
+const SEEK_SET = 0;
+
+/**
+ * Up to `length` bytes of a file starting at `offset` (fewer at its end), or undefined if it does not
+ * exist: a table deep inside a big file (an ELF's dynamic section) without reading what lies before it.
+ * NOTE: O_NONBLOCK, so a FIFO in its place cannot hang the caller (its lseek fails with ESPIPE instead).
+ */
+export function readRange(path: string, offset: number, length: number): Uint8Array | undefined {
+  recording?.reads.add(path);
+  if (!(length > 0 && offset >= 0 && Number.isSafeInteger(offset + length))) return new Uint8Array();
+  const fd = openRead(path, O_NONBLOCK);
+  if (fd === undefined) return undefined;
+  const l = libc();
+  try {
+    if (Number(l.lseek(fd, offset, SEEK_SET)) < 0) throw new SyscallError('lseek', errno(), path);
+    const out = new Uint8Array(length);
+    let total = 0;
+    while (total < length) {
+      const n = readInto(fd, out.subarray(total), path);
+      if (n === 0) break;
+      total += n;
+    }
+    return out.subarray(0, total);
   } finally {
     l.close(fd);
   }
