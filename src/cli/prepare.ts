@@ -5,7 +5,7 @@
  */
 import { cacheKey, loadCached, storeCached } from '../cache/plan-cache.ts';
 import { UsageError } from '../errors.ts';
-import { probeHost, type HostFacts } from '../host/facts.ts';
+import { probeCaller, probeSystem, type HostFacts, type SystemFacts } from '../host/facts.ts';
 import { findExecutable } from '../host/bwrap.ts';
 import type { FsRule, Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
@@ -101,6 +101,11 @@ interface Cached {
    */
   readonly missing: string;
   readonly summary: LaunchSummary;
+  /**
+   * The system facts the plan was made with (passwd entry, bwrap's options). The entry's recorded facts
+   * include the files they were read from, so they hold as long as the plan does.
+   */
+  readonly system: Omit<SystemFacts, 'bwrap'> & { readonly bwrap: { readonly path: string; readonly options: readonly string[] } };
   /** Blobs holding the spoofed machine-id, which must be new for every sandbox. */
   readonly machineIdBlobs: readonly number[];
 }
@@ -126,10 +131,8 @@ function refresh(plan: LaunchPlan, indices: readonly number[], facts: HostFacts)
 }
 
 export async function prepareLaunch(inv: Invocation, argv: readonly string[], request: PolicyRequest): Promise<Prepared> {
-  const facts = await probeHost();
-  const { ensureStateDirs } = await import('../launch/state-dirs.ts');
-  ensureStateDirs(facts);
-  const { fs: _fs, randomId: _r, env: _env, ...hostKey } = facts;
+  const caller = probeCaller();
+  const { fs: _fs, randomId: _r, env: _env, ...hostKey } = caller;
   const exe = stat('/proc/self/exe'); // followed: the binary itself, so a rebuilt kiln plans afresh
   // --debug and --quiet change what is printed, not the plan.
   const planArgv = argv.filter((a) => a !== '--debug' && a !== '--quiet');
@@ -137,13 +140,16 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     exe: exe === undefined ? '-' : `${exe.dev}:${exe.ino}:${exe.mtimeMs}:${exe.size}`,
     argv: planArgv,
     host: hostKey,
-    env: planningEnv(facts.env),
+    env: planningEnv(caller.env),
   });
-  const dir = `${facts.stateDir}/plans`;
+  const dir = `${caller.stateDir}/plans`;
+  const { ensureStateDirs } = await import('../launch/state-dirs.ts');
   // KILN_PLAN_CACHE=0 plans every launch afresh (for benchmarks and for ruling the cache out).
-  const useCache = facts.env['KILN_PLAN_CACHE'] !== '0';
-  const hit = useCache ? loadCached<Cached>(dir, key, facts.uid, matchComponent) : undefined;
+  const useCache = caller.env['KILN_PLAN_CACHE'] !== '0';
+  const hit = useCache ? loadCached<Cached>(dir, key, caller.uid, matchComponent) : undefined;
   if (hit !== undefined) {
+    const facts: HostFacts = { ...caller, ...hit.system, bwrap: { path: hit.system.bwrap.path, options: new Set(hit.system.bwrap.options) } };
+    ensureStateDirs(facts);
     if (hit.summary.mkdirs.length > 0) {
       const { applyMkdirs } = await import('../launch/mkdir.ts');
       applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
@@ -155,7 +161,16 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     return { plan, facts, summary: hit.summary, fromCache: true };
   }
 
+  // Recorded from here on: the files the system facts come from are facts of the plan too.
   const stop = startRecording();
+  let facts: HostFacts;
+  try {
+    facts = { ...caller, ...(await probeSystem(caller)) };
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  ensureStateDirs(facts);
   const { buildPolicy } = await import('../policy/index.ts');
   const outcome = buildPolicy(request);
   if (outcome.kind === 'invalid') {
@@ -177,7 +192,8 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
     const { missing, ...rest } = plan;
     // NOTE: a path with a newline in it is not worth a format of its own: it only ever reaches --debug.
-    storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), summary, machineIdBlobs } satisfies Cached);
+    const system = { user: facts.user, home: facts.home, shell: facts.shell, cacheDir: facts.cacheDir, bwrap: { path: facts.bwrap.path, options: [...facts.bwrap.options] } };
+    storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), summary, system, machineIdBlobs } satisfies Cached);
   }
   return { plan, facts, summary, fromCache: false };
 }

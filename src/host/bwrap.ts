@@ -4,7 +4,7 @@
  * so a launch normally costs one stat and one small read instead of a process start.
  */
 import { HostError, SyscallError } from '../errors.ts';
-import { isExecutableFile, readText, stat } from '../sys/fs.ts';
+import { isExecutableFile, noteContents, readText, stat, unrecorded } from '../sys/fs.ts';
 
 export interface BwrapInfo {
   readonly path: string;
@@ -53,10 +53,12 @@ export async function probeBwrap(env: Readonly<Record<string, string | undefined
   if (path === undefined) throw new HostError(`bwrap (bubblewrap) was not found; ${PACKAGE_HINT}`);
   const st = stat(path);
   if (st === undefined) throw new HostError(`bwrap not found at ${path}; ${PACKAGE_HINT}`);
+  noteContents(path); // a cached plan holds these options only as long as the binary is the same
 
   const cacheFile = cacheDir === undefined ? undefined : `${cacheDir}/bwrap-options.json`;
   if (cacheFile !== undefined) {
-    const cached = readCache(cacheFile);
+    // The memo of bwrap's options is not a fact of the plan: the binary it describes is (noted above).
+    const cached = unrecorded(() => readCache(cacheFile));
     if (cached && cached.path === path && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
       return { path, options: new Set(cached.options) };
     }

@@ -64,39 +64,71 @@ function cacheDirFor(env: Readonly<Record<string, string>>, home: string): strin
   return home === '' || home === '/' ? undefined : `${home}/.cache/kiln`;
 }
 
-export async function probeHost(): Promise<HostFacts> {
+/** What kiln reads of the caller's process and kernel on every launch: cheap, and keys the plan cache. */
+export type CallerFacts = Omit<HostFacts, keyof SystemFacts>;
+
+/**
+ * What kiln reads of the system's files (the passwd database, the bwrap binary and its options): a launch
+ * from the plan cache takes these from the cached entry, whose recorded facts cover the files they came
+ * from, so they are read again only when planning afresh.
+ */
+export interface SystemFacts {
+  readonly user: string;
+  readonly home: string;
+  readonly shell: string;
+  readonly bwrap: BwrapInfo;
+  readonly cacheDir: string;
+}
+
+function homeOf(env: Readonly<Record<string, string>>, pw: PasswdEntry | undefined): string {
+  return env['HOME'] ?? pw?.home ?? '/';
+}
+
+export function probeCaller(): CallerFacts {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const euid = process.geteuid?.() ?? uid;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  const pw = lookupPasswd(uid);
-  const home = env['HOME'] ?? pw?.home ?? '/';
-  const shell = pw?.shell || env['SHELL'] || '/bin/sh';
-  const user = pw?.name ?? env['USER'] ?? String(uid);
   const isRoot = euid === 0;
   if (!isRoot) checkUserNamespaces();
-  const bwrap = await probeBwrap(env, cacheDirFor(env, home));
+  const runtimeDir = env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`;
+  // The state directory holds the plan cache, so it comes before it; only without $HOME does that cost a
+  // passwd lookup here.
+  const home = () => homeOf(env, env['HOME'] === undefined ? lookupPasswd(uid) : undefined);
   return {
     uid,
     gid,
     isRoot,
-    user,
-    home,
-    shell,
     cwd: process.cwd(),
     env,
-    runtimeDir: env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`,
-    bwrap,
+    runtimeDir,
     arch: process.arch,
     capLastCap: Number(readSysctl('/proc/sys/kernel/cap_last_cap') ?? '40'),
     capPermitted: isRoot ? readCapPermitted() : 0n,
     fs: hostFsView(),
-    stateDir: stateDirFor(uid, env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`, home),
-    cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
+    stateDir: isRoot ? stateDirFor(uid, runtimeDir, '/') : stateDirFor(uid, runtimeDir, home()),
     landlockAbi: landlockAbi(),
     randomId: randomHex(),
   };
+}
+
+export async function probeSystem(caller: CallerFacts): Promise<SystemFacts> {
+  const { env, uid } = caller;
+  const pw = lookupPasswd(uid);
+  const home = homeOf(env, pw);
+  return {
+    user: pw?.name ?? env['USER'] ?? String(uid),
+    home,
+    shell: pw?.shell || env['SHELL'] || '/bin/sh',
+    bwrap: await probeBwrap(env, cacheDirFor(env, home)),
+    cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
+  };
+}
+
+export async function probeHost(): Promise<HostFacts> {
+  const caller = probeCaller();
+  return { ...caller, ...(await probeSystem(caller)) };
 }
 
 /** NOTE: never a shared directory like /tmp, where another user could plant entries or symlinks first. */

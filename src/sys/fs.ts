@@ -68,6 +68,22 @@ export function startRecording(): () => Recording {
   };
 }
 
+/** Runs `fn` without recording what it looks at: for reads of kiln's own memos (bwrap's options). */
+export function unrecorded<T>(fn: () => T): T {
+  const saved = recording;
+  recording = undefined;
+  try {
+    return fn();
+  } finally {
+    recording = saved;
+  }
+}
+
+/** A file whose contents matter though kiln did not read it here (the bwrap binary its options came from). */
+export function noteContents(path: string): void {
+  recording?.reads.add(path);
+}
+
 /** A name known to be missing from `dir` (from a listing, without a stat of its own). */
 export function noteAbsent(dir: string, name: string): void {
   if (recording === undefined) return;

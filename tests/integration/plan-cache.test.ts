@@ -4,7 +4,7 @@
  * controls show the cached launch did take effect before the change.
  */
 import { describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, tempDir } from '../lib/run.ts';
 
@@ -36,6 +36,26 @@ describe('plan cache', () => {
       expect(launch(h.path, args, `cat ${h.path}/secretdir/key`).code).not.toBe(0);
       // control: without the profile the file is readable
       expect(kiln(['--quiet', '--noprofile', 'cat', `${h.path}/secretdir/key`]).code).toBe(0);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test('a changed bwrap binary is probed again rather than trusted from the cached plan', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const bwrap = join(h.path, 'bwrap');
+      copyFileSync('/usr/bin/bwrap', bwrap);
+      chmodSync(bwrap, 0o755);
+      await settle();
+      const run = () => kiln(['--quiet', '--debug', '--noprofile', '/bin/sh', '-c', 'true'], { env: { HOME: h.path, KILN_BWRAP: bwrap } });
+      expect(run().code).toBe(0); // plans and caches
+      expect(run().stderr).toContain('plan (cached)'); // control: the next launch comes from the cache
+      copyFileSync('/usr/bin/bwrap', bwrap); // same name, same kind of file, new contents' identity
+      await settle();
+      const again = run();
+      expect(again.code).toBe(0);
+      expect(again.stderr).not.toContain('plan (cached)');
     } finally {
       h.cleanup();
     }
