@@ -1,6 +1,7 @@
 /**
  * Every profile Debian's firejail package ships, launched with `true` under kiln and under firejail: kiln
- * must start (exit 0) whenever firejail does. Slow (two launches per profile, ~1,200 profiles), so it runs
+ * must start (exit 0) whenever firejail does; and a shell probe must pass under kiln whenever it does under
+ * firejail. Slow (two launches per profile, ~1,200 profiles), so it runs
  * the profiles four at a time. Skipped, visibly, when firejail is not installed.
  */
 import { describe, expect, test } from 'bun:test';
@@ -17,18 +18,40 @@ describe.skipIf(!available)('every Debian profile launches under kiln when it do
     async () => {
       const names = readdirSync(CORPUS).filter((f) => f.endsWith('.profile'));
       const since = Date.now();
-      const home = homedir();
       let results: Awaited<ReturnType<typeof runCorpus>>;
       try {
         results = await runCorpus(names, 4);
       } finally {
         // firejail creates the profiles' mkdir/mkfile paths in the passwd home whatever $HOME says
-        removeCreatedSince(home, since);
+        removeCreatedSince(homedir(), since);
       }
       const firejailStarts = results.filter((r) => r.firejail === 0);
       // The comparison means something only if firejail itself starts a good share of them.
       expect(firejailStarts.length).toBeGreaterThan(300);
       const regressions = firejailStarts.filter((r) => r.kiln !== 0).map((r) => `${r.name}: exit ${r.kiln}: ${r.kilnErr.trim()}`);
+      expect(regressions).toEqual([]);
+    },
+    30 * 60_000,
+  );
+
+  // `true` needs next to nothing: a profile could start it and still leave its program without /dev/null
+  // (a whitelist once emptied /dev that way). So a shell also checks what most programs take for granted,
+  // with each profile's private-bin and private-lib set aside so that the shell and its libraries are there.
+  const PROBE = 'test -c /dev/null && test -c /dev/urandom && test -r /etc/passwd && ls / >/dev/null && test -d "$HOME"';
+  test(
+    'where a shell finds /dev, /etc/passwd, / and its home under firejail, it does under kiln',
+    async () => {
+      const names = readdirSync(CORPUS).filter((f) => f.endsWith('.profile'));
+      const since = Date.now();
+      let results: Awaited<ReturnType<typeof runCorpus>>;
+      try {
+        results = await runCorpus(names, 4, { options: ['--ignore=private-bin', '--ignore=private-lib'], program: ['/bin/sh', '-c', PROBE] });
+      } finally {
+        removeCreatedSince(homedir(), since);
+      }
+      const firejailPasses = results.filter((r) => r.firejail === 0);
+      expect(firejailPasses.length).toBeGreaterThan(300);
+      const regressions = firejailPasses.filter((r) => r.kiln !== 0).map((r) => `${r.name}: exit ${r.kiln}: ${r.kilnErr.trim()}`);
       expect(regressions).toEqual([]);
     },
     30 * 60_000,

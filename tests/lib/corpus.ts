@@ -23,16 +23,25 @@ async function exitCode(argv: string[]): Promise<{ code: number; err: string }> 
   return { code, err: err.slice(0, 300) };
 }
 
-/** `kiln --quiet --profile=PATH true` and `firejail --quiet --profile=PATH true` for each profile. */
-export async function runCorpus(names: readonly string[], concurrency: number): Promise<CorpusResult[]> {
+/**
+ * `kiln --quiet [options] --profile=PATH program…` and the same under firejail, for each profile; by
+ * default the program is `true`. (firejail wants --ignore before --profile.)
+ */
+export async function runCorpus(
+  names: readonly string[],
+  concurrency: number,
+  run: { readonly options?: readonly string[]; readonly program?: readonly string[] } = {},
+): Promise<CorpusResult[]> {
+  const options = run.options ?? [];
+  const program = run.program ?? ['true'];
   const out: CorpusResult[] = [];
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const name = names[next++] as string;
       const path = join(CORPUS, name);
-      const k = await exitCode([KILN, '--quiet', `--profile=${path}`, 'true']);
-      const f = await exitCode(['firejail', '--quiet', `--profile=${path}`, 'true']);
+      const k = await exitCode([KILN, '--quiet', ...options, `--profile=${path}`, ...program]);
+      const f = await exitCode(['firejail', '--quiet', ...options, `--profile=${path}`, ...program]);
       out.push({ name, kiln: k.code, firejail: f.code, kilnErr: k.err });
     }
   };
