@@ -24,6 +24,17 @@ async function exitCode(argv: string[]): Promise<{ code: number; err: string }> 
 }
 
 /**
+ * What a shell should find in any sandbox a profile builds: /dev/null and /dev/urandom, /etc/passwd, a
+ * listable / and its home. Each profile's private-bin and private-lib are set aside, so that the shell and
+ * its libraries are there. (`true` needs next to nothing: a whitelist once emptied /dev under dozens of
+ * profiles, and every one of them still ran true.)
+ */
+export const SHELL_PROBE = {
+  options: ['--ignore=private-bin', '--ignore=private-lib'],
+  program: ['/bin/sh', '-c', 'test -c /dev/null && test -c /dev/urandom && test -r /etc/passwd && ls / >/dev/null && test -d "$HOME"'],
+} as const;
+
+/**
  * `kiln --quiet [options] --profile=PATH program…` and the same under firejail, for each profile; by
  * default the program is `true`. (firejail wants --ignore before --profile.)
  */
