@@ -22,7 +22,7 @@ import { parentOf } from '../plan/tree.ts';
 import { changedAt, DT_LNK, fileType, identity, listDir, mkdirAll, openForWriting, readText, stat, writeAll, type DirEntry, type Recording } from '../sys/fs.ts';
 import { cString, libc, ptr } from '../sys/libc.ts';
 
-const VERSION = 5;
+const VERSION = 6;
 
 type Dep =
   /** Entries of a directory that must still exist with the same d_type (dir, file, …). */

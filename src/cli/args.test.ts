@@ -18,6 +18,14 @@ describe('management options', () => {
     expect(parseArgs(argv).action).toEqual(action as never);
   });
 
+  test('--debug-blacklists, --debug-whitelists and --debug-private-lib are launch options', () => {
+    const inv = parseArgs(['--debug-blacklists', '--debug-private-lib', 'true']);
+    expect(inv.action).toEqual({ kind: 'run' });
+    expect(inv.debugFs).toEqual(['blacklists', 'private-lib']);
+    expect(inv.directives).toEqual([]);
+    expect(() => parseArgs(['--debug-whitelists=yes'])).toThrow(UsageError);
+  });
+
   test('--join keeps its program; --ls and --put take exactly their paths', () => {
     expect(parseArgs(['--join=web', 'ls', '-l']).program).toEqual(['ls', '-l']);
     expect(parseArgs(['--ls=web', '/tmp']).program).toEqual([]);

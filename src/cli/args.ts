@@ -39,10 +39,14 @@ export type ManageAction =
   | { readonly kind: 'print'; readonly what: 'profile' | 'seccomp' | 'caps' | 'protocol'; readonly target: string; readonly option: string }
   | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
 
+export type DebugFs = 'blacklists' | 'whitelists' | 'private-lib';
+
 export interface Invocation {
   readonly action: Action;
   readonly quiet: boolean;
   readonly debug: boolean;
+  /** --debug-blacklists, --debug-whitelists, --debug-private-lib: print what those rules came to. */
+  readonly debugFs: readonly DebugFs[];
   readonly noprofile: boolean;
   readonly profile?: string;
   readonly directives: readonly CliDirective[];
@@ -81,6 +85,9 @@ const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   'debug-errnos': 'flag',
   'debug-protocols': 'flag',
   'debug-caps': 'flag',
+  'debug-blacklists': 'flag',
+  'debug-whitelists': 'flag',
+  'debug-private-lib': 'flag',
 };
 
 /** A management option as parsed, before its positional arguments (--ls PATH, --put SRC DEST) are known. */
@@ -149,6 +156,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let action: Action = { kind: 'run' };
   let quiet = false;
   let debug = false;
+  const debugFs: DebugFs[] = [];
   let noprofile = false;
   let profile: string | undefined;
   let manage: PendingManage | undefined;
@@ -191,6 +199,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
         case 'debug':
           debug = true;
           break;
+        case 'debug-blacklists':
+        case 'debug-whitelists':
+        case 'debug-private-lib':
+          debugFs.push(name.slice('debug-'.length) as DebugFs);
+          break;
         case 'noprofile':
           noprofile = true;
           break;
@@ -231,6 +244,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     action,
     quiet,
     debug,
+    debugFs,
     noprofile,
     ...(profile !== undefined ? { profile } : {}),
     directives,

@@ -29,6 +29,8 @@ kiln options:
   --version              print the version
   --quiet                no informational messages
   --debug                print the launch plan (bwrap options, fds, init steps)
+  --debug-blacklists, --debug-whitelists, --debug-private-lib
+                         list the paths those rules hid, kept or brought in
   --noprofile            use no profile at all
   --profile=NAME|PATH    use this profile instead of the program's own
   --profile.check=NAME|PATH    check a profile and print its diagnostics

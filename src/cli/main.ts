@@ -94,6 +94,9 @@ async function run(argv: readonly string[]): Promise<number> {
   if (!quiet) for (const d of summary.diagnostics) writeAll(2, `${d}\n`);
   for (const command of summary.notEnforced) report.warn(`'${command}' is recognized but not enforced by kiln yet`);
   for (const w of plan.warnings) report.warn(w);
+  // Firejail's wording for blacklists ("Disable PATH"); each line names one path the rules came to.
+  const fsLines = { blacklists: ['Disable', plan.fsReport.blacklisted], whitelists: ['Whitelist', plan.fsReport.whitelisted], 'private-lib': ['Private-lib', plan.fsReport.privateLib] } as const;
+  for (const which of inv.debugFs) for (const path of fsLines[which][1]) writeAll(2, `${fsLines[which][0]} ${path}\n`);
   const { launch } = await import('../launch/launch.ts');
   // Loaded only when asked for, like everything else off the launch path.
   const describePlan = inv.debug ? (await import('./debug.ts')).describePlan : undefined;

@@ -100,6 +100,8 @@ interface Cached {
    * JSON values they cost a cached launch more to revive than all the rest of the plan.
    */
   readonly missing: string;
+  /** The plan's fsReport, each list as one string like `missing`. */
+  readonly report: readonly [string, string, string];
   readonly summary: LaunchSummary;
   /**
    * The system facts the plan was made with (passwd entry, bwrap's options). The entry's recorded facts
@@ -122,6 +124,13 @@ function machineIdBlob(id: string): Uint8Array {
   return new TextEncoder().encode(`${id}\n`);
 }
 
+const PRINT_ONLY = new Set(['--debug', '--quiet', '--debug-blacklists', '--debug-whitelists', '--debug-private-lib']);
+
+/** A list stored as one newline-separated string (see Cached). */
+function lines(text: string): string[] {
+  return text === '' ? [] : text.split('\n');
+}
+
 /** A cached plan with fresh machine-id contents. */
 function refresh(plan: LaunchPlan, indices: readonly number[], facts: HostFacts): LaunchPlan {
   if (indices.length === 0) return plan;
@@ -134,8 +143,8 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   const caller = probeCaller();
   const { fs: _fs, randomId: _r, env: _env, ...hostKey } = caller;
   const exe = stat('/proc/self/exe'); // followed: the binary itself, so a rebuilt kiln plans afresh
-  // --debug and --quiet change what is printed, not the plan.
-  const planArgv = argv.filter((a) => a !== '--debug' && a !== '--quiet');
+  // --debug, --quiet and the --debug-* listings change what is printed, not the plan.
+  const planArgv = argv.filter((a) => !PRINT_ONLY.has(a));
   const key = cacheKey({
     exe: exe === undefined ? '-' : `${exe.dev}:${exe.ino}:${exe.mtimeMs}:${exe.size}`,
     argv: planArgv,
@@ -154,10 +163,11 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
       const { applyMkdirs } = await import('../launch/mkdir.ts');
       applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
     }
-    const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing'>;
-    const missing = hit.missing === '' ? [] : hit.missing.split('\n');
+    const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing' | 'fsReport'>;
+    const [blacklisted, whitelisted, privateLib] = hit.report.map(lines);
+    const fsReport = { blacklisted, whitelisted, privateLib } as LaunchPlan['fsReport'];
     // The environment is not part of the key beyond what planning reads; the program's is rebuilt here.
-    const plan = refresh({ ...cached, missing, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
+    const plan = refresh({ ...cached, missing: lines(hit.missing), fsReport, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
     return { plan, facts, summary: hit.summary, fromCache: true };
   }
 
@@ -190,10 +200,11 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   if (useCache && cacheable(policy, plan)) {
     const idBlob = Buffer.from(machineIdBlob(facts.randomId));
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
-    const { missing, ...rest } = plan;
+    const { missing, fsReport, ...rest } = plan;
     // NOTE: a path with a newline in it is not worth a format of its own: it only ever reaches --debug.
+    const report = [fsReport.blacklisted, fsReport.whitelisted, fsReport.privateLib].map((l) => l.join('\n')) as [string, string, string];
     const system = { user: facts.user, home: facts.home, shell: facts.shell, cacheDir: facts.cacheDir, bwrap: { path: facts.bwrap.path, options: [...facts.bwrap.options] } };
-    storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), summary, system, machineIdBlobs } satisfies Cached);
+    storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), report, summary, system, machineIdBlobs } satisfies Cached);
   }
   return { plan, facts, summary, fromCache: false };
 }

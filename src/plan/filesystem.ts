@@ -8,7 +8,7 @@ import { planPrivateBin } from './private-bin.ts';
 import { planPrivateLib } from './private-lib.ts';
 import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
-import type { InitStep, MountOp } from './types.ts';
+import type { FsReport, InitStep, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
 import { planNetFiles } from './net-files.ts';
 import { planSockets, type SocketPlan } from './sockets.ts';
@@ -22,6 +22,7 @@ export interface FsPlan {
   readonly blobs: Uint8Array[];
   readonly missing: string[];
   readonly sockets: SocketPlan;
+  readonly report: FsReport;
 }
 
 /** `program` is the host path of the program to run (argv[0]); private-lib brings in what it needs. */
@@ -44,5 +45,10 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
   // to the home directory, and so does kiln.
   const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : ctx.tree.covering(ctx.home)?.content.kind !== 'hidden' ? facts.home : '/';
-  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)], sockets };
+  const report = {
+    blacklisted: ctx.tree.list().flatMap((n) => (n.content.kind === 'hidden' ? [n.path] : [])),
+    whitelisted: ctx.whitelisted,
+    privateLib: ctx.privateLib,
+  };
+  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)], sockets, report };
 }

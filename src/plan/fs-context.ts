@@ -14,6 +14,9 @@ export interface FsContext {
   readonly blobs: Uint8Array[];
   /** Paths named by the policy that do not exist here; Firejail tolerates them, --debug lists them. */
   readonly missing: string[];
+  /** What whitelist and private-lib brought into the sandbox, for --debug-whitelists and --debug-private-lib. */
+  readonly whitelisted: string[];
+  readonly privateLib: string[];
   readonly preExec: PreExecStep[];
   /** The user's home, canonical (symlinks resolved). */
   readonly home: string;
@@ -30,6 +33,8 @@ export function newContext(policy: Policy, facts: HostFacts): FsContext {
     tree: new MountTree(),
     blobs: [],
     missing: [],
+    whitelisted: [],
+    privateLib: [],
     preExec: [],
     home: fs.realpath(facts.home) ?? facts.home,
     runUser: fs.realpath(`/run/user/${facts.uid}`) ?? `/run/user/${facts.uid}`,

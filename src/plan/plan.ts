@@ -119,5 +119,6 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     ...(policy.timeoutSeconds !== undefined ? { timeoutSeconds: policy.timeoutSeconds } : {}),
     ...(init !== undefined ? { init } : {}),
     missing: fs.missing,
+    fsReport: fs.report,
   };
 }

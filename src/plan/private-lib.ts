@@ -276,4 +276,5 @@ export function planPrivateLib(ctx: FsContext, program: string | undefined): voi
     else tree.mount(path, { kind: 'host', src: path }, { ro: true });
   }
   for (const d of replaced) tree.setFlag(d, 'ro');
+  ctx.privateLib.push(...[...entries.keys()].sort(comparePaths));
 }

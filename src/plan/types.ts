@@ -31,6 +31,13 @@ export type MountOp =
 
 export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
 
+/** What the filesystem rules came to: the paths blacklisted, whitelisted and brought in by private-lib. */
+export interface FsReport {
+  readonly blacklisted: readonly string[];
+  readonly whitelisted: readonly string[];
+  readonly privateLib: readonly string[];
+}
+
 /** A step bwrap cannot do, applied by kiln's init stage inside the sandbox before the program starts. */
 export type InitStep =
   /**
@@ -110,4 +117,6 @@ export interface LaunchPlan {
   readonly warnings: readonly string[];
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
+  /** For --debug-blacklists, --debug-whitelists and --debug-private-lib. */
+  readonly fsReport: FsReport;
 }

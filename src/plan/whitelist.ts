@@ -102,7 +102,10 @@ export function planWhitelist(ctx: FsContext): void {
     const mode = ctx.fs.lstat(top)?.mode ?? 0o755;
     ctx.tree.mount(top, { kind: 'tmpfs', perms: mode & 0o7777 });
     for (const e of [...entries].sort((a, b) => (a.path ?? '').length - (b.path ?? '').length)) {
-      if (e.path !== undefined) ctx.tree.mount(e.path, { kind: 'host', src: e.path }, { ro: e.ro });
+      if (e.path !== undefined) {
+        ctx.tree.mount(e.path, { kind: 'host', src: e.path }, { ro: e.ro });
+        ctx.whitelisted.push(e.path);
+      }
       if (e.link !== undefined && e.link.at !== e.link.target) ctx.tree.mount(e.link.at, { kind: 'symlink', target: e.link.target });
     }
   }

@@ -62,6 +62,28 @@ describe('blacklist', () => {
   });
 });
 
+describe('--debug-blacklists, --debug-whitelists, --debug-private-lib', () => {
+  test('list what the rules came to, from a fresh plan and from the cache alike', () => {
+    const black = ['--quiet', '--noprofile', '--debug-blacklists', `--blacklist=${dir}/secret`, `--blacklist=${dir}/nonexistent`, 'true'];
+    const white = ['--quiet', '--noprofile', '--debug-whitelists', `--whitelist=${dir}/keep`, 'true'];
+    for (const env of [{ KILN_PLAN_CACHE: '0' }, {}, {}]) {
+      const b = kiln(black, { env });
+      expect(b.code).toBe(0);
+      expect(b.stderr.split('\n')).toContain(`Disable ${dir}/secret`);
+      expect(b.stderr.split('\n')).not.toContain(`Disable ${dir}/nonexistent`); // nothing there to hide
+      const w = kiln(white, { env });
+      expect(w.code).toBe(0);
+      expect(w.stderr.split('\n')).toContain(`Whitelist ${dir}/keep`);
+      expect(b.stderr + w.stderr).not.toContain('not enforced');
+    }
+    // control: without the options, nothing is listed
+    expect(kiln(['--quiet', '--noprofile', `--blacklist=${dir}/secret`, 'true']).stderr).not.toContain('Disable');
+    const lib = kiln(['--quiet', '--noprofile', '--private-lib', '--debug-private-lib', '/bin/true']);
+    expect(lib.code).toBe(0);
+    expect(lib.stderr.split('\n').some((l) => /^Private-lib \/.*libc\.so\.6$/.test(l))).toBe(true);
+  });
+});
+
 describe('blacklists applied by the init stage', () => {
   // Enough blacklisted leaves that kiln hides them in its init stage rather than with bwrap ops
   // (plan/tree.ts hideInInit), and the noexec case, where the init stage runs anyway.
