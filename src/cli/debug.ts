@@ -8,7 +8,7 @@ function quote(arg: string): string {
 
 export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): string {
   const lines: string[] = [];
-  lines.push(`kiln: exec ${plan.bwrapPath} ${execArgv.slice(1).map(quote).join(' ')}`);
+  lines.push(`kiln: exec ${execArgv.map(quote).join(' ')}`);
   lines.push('kiln: bwrap options (passed in the --args memfd):');
   const options = toBwrapArgs(
     plan,
@@ -24,9 +24,10 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   }
   if (line.trim() !== '') lines.push(line);
   plan.blobs.forEach((blob, i) => lines.push(`kiln: fd for blob ${i} (shown as ${-1 - i} above): ${blob.length} bytes`));
-  if (plan.init === undefined) lines.push('kiln: init stage: none (bwrap execs the program directly)');
+  if (plan.init === undefined) lines.push(`kiln: init stage: none (bwrap execs ${plan.signalReset.kind === 'env' ? plan.signalReset.path : '?'}, which resets the program's signals)`);
   else {
-    lines.push(`kiln: init stage: keeps capabilities [${plan.init.keepCaps.join(',')}]`);
+    lines.push(`kiln: init stage: ${plan.init.capsByBwrap ? 'leaves capabilities to bwrap' : `keeps capabilities [${plan.init.keepCaps.join(',')}]`}`);
+    for (const l of plan.init.rlimits) lines.push(`kiln: init sets ${l.name}=${l.value}`);
     for (const step of plan.init.steps) {
       lines.push(`kiln: init step: ${step.kind} ${step.dest}${step.kind === 'remount' ? ` ${step.flags.join(',')}` : ''}`);
     }

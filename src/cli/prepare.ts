@@ -6,7 +6,6 @@
 import { cacheKey, loadCached, storeCached } from '../cache/plan-cache.ts';
 import { UsageError } from '../errors.ts';
 import { probeCaller, probeSystem, type HostFacts, type SystemFacts } from '../host/facts.ts';
-import { findExecutable } from '../host/bwrap.ts';
 import type { FsRule, Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { matchComponent } from '../plan/glob.ts';
@@ -38,16 +37,13 @@ export interface Prepared {
   readonly fromCache: boolean;
 }
 
-/** The program to run: the given one, resolved on the host PATH, or the user's shell. */
-function resolveProgram(inv: Invocation, policy: Policy, facts: HostFacts): string[] {
+/** The program to run, as named (the planner finds it as execvp will in the sandbox), or the user's shell. */
+function programArgv(inv: Invocation, policy: Policy, facts: HostFacts): string[] {
   if (inv.program.length === 0) {
     if (policy.shell === 'none') throw new UsageError('shell none is set, but no program was given');
     return [policy.shell ?? facts.shell];
   }
-  const [name, ...rest] = inv.program as [string, ...string[]];
-  const path = findExecutable(name, facts.env['PATH']);
-  if (path === undefined) throw new UsageError(`program not found: ${name}`, 127);
-  return [path.startsWith('/') ? path : `${facts.cwd}/${path}`, ...rest];
+  return [...inv.program];
 }
 
 function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
@@ -188,7 +184,7 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     throw new ProfileError(outcome.diagnostics);
   }
   const policy = outcome.policy;
-  const program = resolveProgram(inv, policy, facts);
+  const program = programArgv(inv, policy, facts);
   if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
     const { applyMkdirs } = await import('../launch/mkdir.ts');
     applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
@@ -203,7 +199,7 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     const { missing, fsReport, ...rest } = plan;
     // NOTE: a path with a newline in it is not worth a format of its own: it only ever reaches --debug.
     const report = [fsReport.blacklisted, fsReport.whitelisted, fsReport.privateLib].map((l) => l.join('\n')) as [string, string, string];
-    const system = { user: facts.user, home: facts.home, shell: facts.shell, cacheDir: facts.cacheDir, bwrap: { path: facts.bwrap.path, options: [...facts.bwrap.options] } };
+    const system = { user: facts.user, home: facts.home, shell: facts.shell, cacheDir: facts.cacheDir, tools: facts.tools, bwrap: { path: facts.bwrap.path, options: [...facts.bwrap.options] } };
     storeCached(dir, key, recording, { plan: JSON.stringify(rest, replacer), missing: missing.join('\n'), report, summary, system, machineIdBlobs } satisfies Cached);
   }
   return { plan, facts, summary, fromCache: false };

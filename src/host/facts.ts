@@ -2,6 +2,7 @@
  * Host facts: everything about the machine and the caller that planning needs, read once before planning
  * so that `planLaunch` stays pure.
  */
+import { probeTools, type Tools } from './tools.ts';
 import { HostError } from '../errors.ts';
 import { readText, stat } from '../sys/fs.ts';
 import { libc, ptr, SYS_landlock_create_ruleset } from '../sys/libc.ts';
@@ -22,6 +23,8 @@ export interface HostFacts {
   /** $XDG_RUNTIME_DIR or /run/user/UID. */
   readonly runtimeDir: string;
   readonly bwrap: BwrapInfo;
+  /** tini, env and timeout's paths (host/tools.ts). */
+  readonly tools: Tools;
   readonly arch: string;
   /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
   readonly capLastCap: number;
@@ -78,6 +81,8 @@ export interface SystemFacts {
   readonly shell: string;
   readonly bwrap: BwrapInfo;
   readonly cacheDir: string;
+  /** tini, env and timeout's paths (host/tools.ts). */
+  readonly tools: Tools;
 }
 
 function homeOf(env: Readonly<Record<string, string>>, pw: PasswdEntry | undefined): string {
@@ -123,6 +128,7 @@ export async function probeSystem(caller: CallerFacts): Promise<SystemFacts> {
     shell: pw?.shell || env['SHELL'] || '/bin/sh',
     bwrap: await probeBwrap(env, cacheDirFor(env, home)),
     cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
+    tools: probeTools(env),
   };
 }
 

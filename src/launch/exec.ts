@@ -10,9 +10,9 @@ import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { closeExtraFds, memfdWithData } from './fds.ts';
 import { encodeInitConfig, INIT_FLAG } from './init-config.ts';
 import { applyPreExec } from './pre-exec.ts';
+import type { SignalSetup } from './signals.ts';
 
 const encoder = new TextEncoder();
-const TIMEOUT_PATH = '/usr/bin/timeout';
 
 /** The NUL-separated form `bwrap --args` reads. */
 export function encodeArgs(args: readonly string[]): Uint8Array {
@@ -20,18 +20,48 @@ export function encodeArgs(args: readonly string[]): Uint8Array {
 }
 
 export interface Prepared {
+  /** What kiln execs: env, which sets the dispositions and execs tini, which runs the rest. */
+  readonly path: string;
   readonly argv: string[];
   readonly passFds: number[];
 }
 
-/** Creates the memfds and returns bwrap's argv; --debug shows it before exec. */
-export function prepareExec(plan: LaunchPlan): Prepared {
+/** The chain in front of bwrap: env sets dispositions and execs tini at kiln's pid; tini runs the rest. */
+function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly string[]): string[] {
+  const { env, tini, timeout } = plan.supervisor;
+  const list = (sigs: readonly number[]) => sigs.join(',');
+  return [
+    env,
+    `--ignore-signal=${list(signals.ignore)}`,
+    ...(signals.block.length > 0 ? [`--block-signal=${list(signals.block)}`] : []),
+    '--',
+    // -s: tini is not pid 1, so it must be the reaper of what its child leaves; -g: signals go to the
+    // child's process group, which tini also puts in the terminal's foreground.
+    tini,
+    '-s',
+    '-g',
+    '--',
+    // NOTE: without --foreground, timeout sends its SIGTERM (and after the grace, SIGKILL) to its whole
+    // process group, the program included; setpriv's parent-death signal takes it down if tini is killed,
+    // and bwrap's --die-with-parent takes the sandbox down with it.
+    ...(timeout !== undefined
+      ? [timeout.setpriv, '--pdeathsig', 'KILL', '--', timeout.timeout, `--kill-after=${timeout.graceSeconds}s`, `${timeout.seconds}s`]
+      : []),
+    plan.bwrapPath,
+    ...bwrapArgv,
+  ];
+}
+
+/** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
+export function prepareExec(plan: LaunchPlan, signals: SignalSetup): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
   const options = toBwrapArgs(plan, blobFds);
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
   const infoFds = plan.infoFd === undefined ? [] : [plan.infoFd];
   if (plan.init === undefined) {
-    return { argv: ['bwrap', '--args', String(argsFd), '--', ...plan.argv], passFds: [argsFd, ...blobFds, ...infoFds] };
+    if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
+    const program = [plan.signalReset.path, `--default-signal=${signals.reset.join(',')}`, '--', ...plan.argv];
+    return { path: plan.supervisor.env, argv: supervise(plan, signals, ['--args', String(argsFd), '--', ...program]), passFds: [argsFd, ...blobFds, ...infoFds] };
   }
   // NOTE: the init stage runs as /proc/self/fd/N of an fd inherited through bwrap, so it needs no path
   // in the sandbox's tree, whatever the profile hides.
@@ -43,10 +73,16 @@ export function prepareExec(plan: LaunchPlan): Prepared {
     lastCap: plan.init.lastCap,
     seccomp: plan.init.seccomp.map((b) => Buffer.from(b).toString('base64')),
     exeFd,
+    rlimits: plan.init.rlimits.map((l) => [l.resource, l.value.toString()] as const),
+    capsByBwrap: plan.init.capsByBwrap,
+    defaultSignals: signals.reset,
+    unblockSignals: signals.block,
+    reignoreSignals: signals.reignore,
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {
-    argv: ['bwrap', '--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv],
+    path: plan.supervisor.env,
+    argv: supervise(plan, signals, ['--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv]),
     passFds: [argsFd, exeFd, configFd, ...blobFds, ...infoFds],
   };
 }
@@ -64,19 +100,12 @@ function openForExec(path: string): number {
 export function execBwrap(plan: LaunchPlan, prepared: Prepared, keepFds: readonly number[]): never {
   applyPreExec(plan.preExec);
   closeExtraFds(new Set([...prepared.passFds, ...keepFds]));
-  // NOTE: with a wall-clock limit, coreutils' timeout(1) becomes the sandbox's anchor: it forwards
-  // SIGINT/SIGTERM/SIGHUP to bwrap and sends SIGTERM when time is up; --foreground keeps the terminal's
-  // process group, and bwrap's --die-with-parent takes the sandbox down with it.
-  const [path, argvList] =
-    plan.timeoutSeconds === undefined
-      ? [plan.bwrapPath, prepared.argv]
-      : [TIMEOUT_PATH, ['timeout', '--foreground', '--kill-after=2', `${plan.timeoutSeconds}s`, plan.bwrapPath, ...prepared.argv.slice(1)]];
-  const file = cString(path);
-  const argv = cStringArray(argvList);
+  const file = cString(prepared.path);
+  const argv = cStringArray(prepared.argv);
   const env = cStringArray(plan.env);
   libc().execve(ptr(file), ptr(argv.array), ptr(env.array));
   const e = errno();
   void argv.keep.length; // keep the strings reachable until execve has read them
   void env.keep.length;
-  throw new SyscallError('execve', e, path);
+  throw new SyscallError('execve', e, prepared.path);
 }

@@ -9,6 +9,18 @@ export interface InitConfig {
   readonly seccomp: readonly string[];
   /** The fd the init stage was exec'd from; closed before the program starts. */
   readonly exeFd: number;
+  /** Resource limits to set just before the program starts: [resource, value as a decimal string]. */
+  readonly rlimits?: readonly (readonly [number, string])[];
+  /** Leave capabilities as bwrap set them (see InitPlan.capsByBwrap). */
+  readonly capsByBwrap?: boolean;
+  /**
+   * Signals to give back their default action (those the supervisor's chain ignored, where this process
+   * ignores them) and to unblock (those --timeout's chain blocked), just before the exec.
+   */
+  readonly defaultSignals?: readonly number[];
+  readonly unblockSignals?: readonly number[];
+  /** Signals the caller ignored that the chain made default: ignored again for the program. */
+  readonly reignoreSignals?: readonly number[];
   // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.
   /**
    * Set no_new_privs before loading the filters. Absent for a launch, where bwrap has set it already; a

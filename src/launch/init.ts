@@ -154,6 +154,61 @@ function loadSeccomp(program: Uint8Array): void {
   }
 }
 
+/**
+ * Raises hard limits that must go up, while CAP_SYS_RESOURCE may still be held; the soft limits stay, so
+ * the init stage itself is not bound by them yet.
+ */
+function raiseHardLimits(limits: readonly (readonly [number, string])[]): void {
+  const cur = new BigUint64Array(2);
+  for (const [resource, value] of limits) {
+    const v = BigInt(value);
+    if (libc().getrlimit(resource, ptr(cur)) !== 0) throw new SyscallError('getrlimit', errno(), `resource ${resource}`);
+    if (v <= (cur[1] ?? 0n)) continue;
+    if (libc().setrlimit(resource, ptr(new BigUint64Array([cur[0] ?? 0n, v]))) !== 0) throw new SyscallError('setrlimit', errno(), `resource ${resource} = ${value}`);
+  }
+}
+
+/**
+ * Sets the program's limits, soft and hard. NOTE: the last thing before the exec, with every buffer made
+ * beforehand: under a small rlimit-as, this (Bun) process could not map another page.
+ */
+function prepareLimits(limits: readonly (readonly [number, string])[]): () => void {
+  const bufs = limits.map(([resource, value]) => [resource, new BigUint64Array([BigInt(value), BigInt(value)])] as const);
+  return () => {
+    for (const [resource, buf] of bufs) {
+      if (libc().setrlimit(resource, ptr(buf)) !== 0) throw new SyscallError('setrlimit', errno(), `resource ${resource}`);
+    }
+  };
+}
+
+const SIG_IGN = 1n;
+const SIG_UNBLOCK = 1;
+/** glibc's struct sigaction: handler, a 128-byte mask, flags, restorer (152 bytes on 64-bit). */
+const SIGACTION_BYTES = 152;
+
+/**
+ * Gives the signals the supervisor's chain ignored their default action back, where this process still
+ * ignores them (one Bun handles is reset by the exec anyway), and unblocks those --timeout's chain blocked.
+ * NOTE: runs right before the exec: a signal that was held back arrives now, and ends this stage as it
+ * would have ended the program.
+ */
+function restoreSignals(reset: readonly number[], unblock: readonly number[], reignore: readonly number[]): void {
+  const l = libc();
+  const old = new BigUint64Array(SIGACTION_BYTES / 8);
+  const dfl = new BigUint64Array(SIGACTION_BYTES / 8);
+  const ign = new BigUint64Array(SIGACTION_BYTES / 8);
+  ign[0] = SIG_IGN;
+  for (const sig of reignore) if (l.sigaction(sig, ptr(ign), null) !== 0) throw new SyscallError('sigaction', errno(), `signal ${sig}`);
+  for (const sig of reset) {
+    if (l.sigaction(sig, null, ptr(old)) !== 0) throw new SyscallError('sigaction', errno(), `signal ${sig}`);
+    if (old[0] === SIG_IGN && l.sigaction(sig, ptr(dfl), null) !== 0) throw new SyscallError('sigaction', errno(), `signal ${sig}`);
+  }
+  if (unblock.length === 0) return;
+  const set = new BigUint64Array(16); // sigset_t: 1024 bits
+  for (const sig of unblock) set[(sig - 1) >> 6] = (set[(sig - 1) >> 6] ?? 0n) | (1n << BigInt((sig - 1) & 63));
+  if (l.sigprocmask(SIG_UNBLOCK, ptr(set), null) !== 0) throw new SyscallError('sigprocmask', errno());
+}
+
 function apply(config: InitConfig): void {
   const l = libc();
   if (config.steps.length > 0) {
@@ -172,7 +227,8 @@ function apply(config: InitConfig): void {
         assertNever(step);
     }
   }
-  dropCapabilities(config.keepCaps, config.lastCap, config.keepBounding === true);
+  raiseHardLimits(config.rlimits ?? []);
+  if (config.capsByBwrap !== true) dropCapabilities(config.keepCaps, config.lastCap, config.keepBounding === true);
   if (config.noNewPrivs === true && l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new SyscallError('prctl(PR_SET_NO_NEW_PRIVS)', errno());
   for (const b64 of config.seccomp) loadSeccomp(Buffer.from(b64, 'base64'));
 }
@@ -210,6 +266,14 @@ export function runInit(configFd: number, argv: readonly string[]): void {
   const file = cString(config.searchPath === true ? searchPath(argv[0] ?? '') : (argv[0] ?? ''));
   const a = cStringArray(argv);
   const en = cStringArray(env);
+  const setLimits = prepareLimits(config.rlimits ?? []);
+  try {
+    restoreSignals(config.defaultSignals ?? [], config.unblockSignals ?? [], config.reignoreSignals ?? []);
+    setLimits();
+  } catch (e) {
+    writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
   libc().execve(ptr(file), ptr(a.array), ptr(en.array));
   const err = errno();
   void a.keep.length;

@@ -8,6 +8,20 @@ import type { RegistryEntry } from '../registry/entry.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
 import { openForWriting } from '../sys/fs.ts';
 import { execBwrap, prepareExec } from './exec.ts';
+import { callerIgnored, planSignals } from './signals.ts';
+import { checkLimits } from './pre-exec.ts';
+import { HostError } from '../errors.ts';
+import { isExecutableFile } from '../sys/fs.ts';
+
+/**
+ * A cached plan names tini and env by path; if one has gone since, say which package brings it back
+ * rather than let env fail after the sandbox was registered.
+ */
+function checkTools(plan: LaunchPlan): void {
+  for (const [path, pkg] of [[plan.supervisor.env, 'coreutils'], [plan.supervisor.tini, 'tini']] as const) {
+    if (!isExecutableFile(path)) throw new HostError(`${path} is missing; kiln needs it to supervise the sandbox: install the ${pkg} package (apt-get install ${pkg})`);
+  }
+}
 
 export interface LaunchMeta {
   readonly registryDir: string;
@@ -61,7 +75,10 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     meta.warn(`cannot register the sandbox in ${meta.registryDir} (${e.message}); --list and --join will not see it`);
   }
   try {
-    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd });
+    checkTools(plan);
+    checkLimits(plan.init?.rlimits ?? []);
+    const signals = planSignals(plan.supervisor.timeout !== undefined, callerIgnored());
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals);
     meta.beforeExec(prepared.argv);
     return execBwrap(plan, prepared, meta.keepFds);
   } catch (e) {

@@ -45,6 +45,24 @@ function setLimit(name: string, resource: number, value: bigint): void {
   }
 }
 
+/**
+ * The limits the init stage will set, checked here where the error can still name the option: only root
+ * with CAP_SYS_RESOURCE may raise a hard limit.
+ */
+export function checkLimits(limits: readonly { readonly name: string; readonly resource: number; readonly value: bigint }[]): void {
+  if (limits.length === 0) return;
+  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  const caps = new Uint32Array(6);
+  const CAP_SYS_RESOURCE = 24;
+  if (libc().capget(ptr(header), ptr(caps)) === 0 && ((caps[0] ?? 0) >> CAP_SYS_RESOURCE) & 1) return;
+  const cur = new BigUint64Array(2);
+  for (const l of limits) {
+    if (libc().getrlimit(l.resource, ptr(cur)) !== 0) throw new SyscallError('getrlimit', errno(), l.name);
+    const hard = cur[1] ?? 0n;
+    if (l.value > hard) throw new UsageError(`--${l.name}=${l.value}: the hard limit is ${hard}; raising it needs root (CAP_SYS_RESOURCE)`);
+  }
+}
+
 function setNice(value: number): void {
   // PRIO_PROCESS, who = 0: this process; inherited through exec and fork.
   if (libc().setpriority(0, 0, value) !== 0) {

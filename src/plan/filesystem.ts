@@ -10,6 +10,7 @@ import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
 import type { FsReport, InitStep, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
+import { lookupProgram, type Found } from './lookup.ts';
 import { planNetFiles } from './net-files.ts';
 import { planSockets, type SocketPlan } from './sockets.ts';
 import { planUserDatabase } from './users.ts';
@@ -23,6 +24,10 @@ export interface FsPlan {
   readonly missing: string[];
   readonly sockets: SocketPlan;
   readonly report: FsReport;
+  /** Finds a program as execvp will inside this sandbox (plan/lookup.ts). */
+  readonly lookup: (name: string, pathVar: string | undefined, cwd: string) => Found;
+  /** Whether the sandbox shows the host's `path` unchanged, and lets it execute. */
+  readonly runsHostFile: (path: string) => boolean;
 }
 
 /** `program` is the host path of the program to run (argv[0]); private-lib brings in what it needs. */
@@ -50,5 +55,16 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     whitelisted: ctx.whitelisted,
     privateLib: ctx.privateLib,
   };
-  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)], sockets, report };
+  const tree = ctx.tree;
+  return {
+    cwd,
+    mounts,
+    initSteps,
+    blobs: ctx.blobs,
+    missing: [...new Set(ctx.missing)],
+    sockets,
+    report,
+    lookup: (name, pathVar, dir) => lookupProgram(tree, facts.fs, name, pathVar, dir),
+    runsHostFile: (path) => tree.showsHost(path) && tree.covering(path)?.noexec !== true,
+  };
 }

@@ -6,15 +6,23 @@ import type { Policy } from '../policy/policy.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { bwrapCapName, keptCapabilities } from './caps.ts';
 import { planFilesystem } from './filesystem.ts';
-import { planLimits } from './limits.ts';
+import { planLimits, planRlimits } from './limits.ts';
+import { UsageError } from '../errors.ts';
+import type { FsPlan } from './filesystem.ts';
 import { compileSeccomp } from './seccomp.ts';
 import { applyEnvChanges } from './env.ts';
-import type { EnvChanges, InitPlan, LaunchPlan, Namespace, PreExecStep } from './types.ts';
+import type { EnvChanges, InitPlan, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
 
 export interface LaunchRequest {
-  /** The program and its arguments; argv[0] is an absolute path on the host. */
+  /**
+   * The program as the user named it (a name to search on PATH, or a path) and its arguments. The plan's
+   * argv[0] is where the sandbox shows it (plan/lookup.ts).
+   */
   readonly argv: readonly string[];
 }
+
+/** How long the program has after --timeout's SIGTERM before everything is killed, as --shutdown allows. */
+const TIMEOUT_GRACE_SECONDS = 10;
 
 function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
   const ns: Namespace[] = [];
@@ -32,6 +40,7 @@ const CAP_DAC_OVERRIDE = 1;
 const CAP_DAC_READ_SEARCH = 2;
 const CAP_SETPCAP = 8;
 const CAP_SYS_ADMIN = 21;
+const CAP_SYS_RESOURCE = 24;
 
 interface CapsPlan {
   readonly drop: string[];
@@ -46,16 +55,18 @@ interface CapsPlan {
  * exec (see plan/caps.ts). When the init stage runs, bwrap must leave it CAP_SYS_ADMIN (for its mounts)
  * and CAP_SETPCAP (to empty the bounding set afterwards); the init then drops to `keep`.
  */
-function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean): CapsPlan {
+function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, raiseLimits: boolean): CapsPlan {
   // The init stage walks into directories the profile made mode 0000 to remount what is beneath them.
   const initCaps = withInit ? [CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SETPCAP, CAP_SYS_ADMIN] : [];
+  // Root may raise a hard limit; the init stage sets limits, so it keeps CAP_SYS_RESOURCE until then.
+  if (raiseLimits && facts.isRoot) initCaps.push(CAP_SETPCAP, CAP_SYS_RESOURCE);
   if (!facts.isRoot) {
     // Unprivileged: no capabilities on the host whatever happens; inside the user namespace bwrap keeps
     // none unless asked, and empties the bounding set.
-    return { drop: [], add: initCaps.map(bwrapCapName), preExec: [], keep: withInit ? [] : undefined };
+    return { drop: [], add: initCaps.map(bwrapCapName), preExec: [], keep: initCaps.length > 0 ? [] : undefined };
   }
   const wanted = keptCapabilities(policy.caps, facts.capLastCap);
-  if (wanted === undefined && !withInit) return { drop: [], add: [], preExec: [], keep: undefined };
+  if (wanted === undefined && initCaps.length === 0) return { drop: [], add: [], preExec: [], keep: undefined };
   const all = Array.from({ length: facts.capLastCap + 1 }, (_, i) => i);
   // NOTE: asking bwrap to keep a capability kiln itself lacks makes bwrap's capset fail, and bwrap then
   // leaves the sandbox with every capability it had. Only ever ask for what we hold.
@@ -80,18 +91,89 @@ function planWarnings(policy: Policy, facts: HostFacts): string[] {
   return w;
 }
 
+/** The PATH execvp will search in the sandbox: the program's environment's, or execvp's default. */
+function sandboxPath(policy: Policy, facts: HostFacts): string | undefined {
+  const set = policy.env.filter(([k]) => k === 'PATH').at(-1);
+  if (set !== undefined) return set[1];
+  return policy.rmenv.includes('PATH') ? undefined : facts.env['PATH'];
+}
+
+/** The host file a name would run, searched on the host (private-lib's first guess, before the tree). */
+function hostCandidate(facts: HostFacts, name: string, pathVar: string | undefined): string | undefined {
+  const dirs = name.includes('/') ? [''] : (pathVar ?? '/bin:/usr/bin').split(':');
+  for (const dir of dirs) {
+    const p = name.includes('/') ? (name.startsWith('/') ? name : `${facts.cwd}/${name}`) : `${dir === '' ? facts.cwd : dir}/${name}`;
+    const real = facts.fs.realpath(p);
+    const info = real === undefined ? undefined : facts.fs.lstat(real);
+    if (real !== undefined && info?.type === 'file' && (info.mode & 0o111) !== 0) return real;
+  }
+  return undefined;
+}
+
+/** The program's place in the sandbox, or a usage error that says where it was looked for. */
+function findProgram(fs: FsPlan, name: string, pathVar: string | undefined, cwd: string): { path: string; host: string } {
+  const found = fs.lookup(name, pathVar, cwd);
+  if (found.kind === 'found') return found;
+  const where = name.includes('/') ? '' : ` (searched PATH=${pathVar ?? '/bin:/usr/bin'})`;
+  if (found.noexec.length > 0 && found.hidden.length === 0) {
+    throw new UsageError(`cannot run ${name}: ${found.noexec[0]} is on a noexec mount in the sandbox${where}`, 126);
+  }
+  if (found.hidden.length > 0) {
+    throw new UsageError(`program not found in the sandbox: ${name}; the profile hides ${found.hidden.join(', ')}${where}`, 127);
+  }
+  throw new UsageError(`program not found: ${name}${where}`, 127);
+}
+
+/**
+ * coreutils' env resets the signals when the sandbox shows it unchanged and nothing it must do could be
+ * refused: no seccomp list of the user's (a keep list, or drops that might name rt_sigaction), and no
+ * `=` in the program's path, which env would take for an assignment.
+ */
+function chooseSignalReset(policy: Policy, facts: HostFacts, fs: FsPlan, program: string, initRuns: boolean): SignalReset {
+  const sc = policy.seccomp;
+  const userLists = sc !== undefined && (sc.keep !== undefined || sc.keep32 !== undefined || sc.drop !== undefined || sc.drop32 !== undefined || sc.extraDrop.length > 0 || sc.extraDrop32.length > 0);
+  if (initRuns || userLists || program.includes('=') || !fs.runsHostFile(facts.tools.env)) return { kind: 'init' };
+  return { kind: 'env', path: facts.tools.env };
+}
+
+function planSupervisor(policy: Policy, facts: HostFacts): Supervisor {
+  const { tini, env, timeout, setpriv } = facts.tools;
+  if (policy.timeoutSeconds === undefined) return { tini, env };
+  if (timeout === undefined || setpriv === undefined) {
+    throw new UsageError(`--timeout needs coreutils' timeout and util-linux's setpriv, and ${timeout === undefined ? 'timeout' : 'setpriv'} was not found`);
+  }
+  return { tini, env, timeout: { timeout, setpriv, seconds: policy.timeoutSeconds, graceSeconds: TIMEOUT_GRACE_SECONDS } };
+}
+
 export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
-  const fs = planFilesystem(policy, facts, request.argv[0]);
-  const withInit = fs.initSteps.length > 0;
+  const [name, ...args] = request.argv as [string, ...string[]];
+  const pathVar = sandboxPath(policy, facts);
+  const hint = hostCandidate(facts, name, pathVar);
+  let fs = planFilesystem(policy, facts, hint);
+  let program = findProgram(fs, name, pathVar, facts.cwd);
+  if (program.host !== hint && policy.privateLib) {
+    // private-lib brought in the libraries of the host's first candidate; the sandbox runs another.
+    fs = planFilesystem(policy, facts, program.host);
+    program = findProgram(fs, name, pathVar, facts.cwd);
+  }
+  const argv = [program.path, ...args];
+  const rlimits = planRlimits(policy);
+  const supervisor = planSupervisor(policy, facts);
+  const mountInit = fs.initSteps.length > 0;
+  // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
+  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined);
+  const withInit = signalReset.kind === 'init';
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: policy.env };
-  const caps = planCapabilities(policy, facts, withInit);
+  const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
   const filter = compileSeccomp(policy.seccomp, facts.arch, withInit ? 'init' : 'bwrap');
   const blobs = [...fs.blobs];
   const seccompBlobs = withInit ? [] : filter.programs.map((p) => blobs.push(p) - 1);
+  // Without mounts or limits to raise, bwrap sets the program's capabilities, as it does without the init.
+  const capsByBwrap = !mountInit && !(rlimits.length > 0 && facts.isRoot);
   const init: InitPlan | undefined = withInit
-    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs }
+    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,
@@ -103,7 +185,7 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     chdir: policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd,
     env: applyEnvChanges(facts.env, envChanges),
     envChanges,
-    argv: request.argv,
+    argv,
     dieWithParent: true,
     newSession: false,
     blobs,
@@ -116,7 +198,8 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
     ],
     warnings: planWarnings(policy, facts),
-    ...(policy.timeoutSeconds !== undefined ? { timeoutSeconds: policy.timeoutSeconds } : {}),
+    supervisor,
+    signalReset,
     ...(init !== undefined ? { init } : {}),
     missing: fs.missing,
     fsReport: fs.report,

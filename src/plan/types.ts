@@ -65,7 +65,43 @@ export interface InitPlan {
   readonly lastCap: number;
   /** seccomp programs the init loads last (instead of bwrap, whose filter would forbid the init's mounts). */
   readonly seccomp: readonly Uint8Array[];
+  /**
+   * Resource limits, set just before the program starts, so that they bind the program and not kiln's,
+   * tini's or bwrap's set-up (an rlimit-fsize of 1 kB would stop bwrap writing /etc/passwd).
+   */
+  readonly rlimits: readonly Rlimit[];
+  /**
+   * True when the init stage runs only for the limits and the signal reset: bwrap has already set the
+   * program's capabilities, and the init leaves them alone (and has none with which to change them).
+   */
+  readonly capsByBwrap: boolean;
 }
+
+/** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */
+export interface Rlimit {
+  readonly name: string;
+  readonly resource: number;
+  readonly value: bigint;
+}
+
+/**
+ * The processes kiln execs in front of bwrap (host paths). kiln's pid becomes tini, which stays resident,
+ * forwards the signals it gets to the sandbox's process group and exits with the program's status.
+ */
+export interface Supervisor {
+  readonly tini: string;
+  /** coreutils' env: sets the dispositions bwrap's processes need before tini starts. */
+  readonly env: string;
+  /** --timeout: coreutils' timeout between tini and bwrap, under setpriv's parent-death signal. */
+  readonly timeout?: { readonly timeout: string; readonly setpriv: string; readonly seconds: number; readonly graceSeconds: number };
+}
+
+/**
+ * What resets the signals bwrap's processes ignore to their defaults for the program: coreutils' env at a
+ * path the sandbox shows unchanged (one small exec), or kiln's init stage when it runs anyway, when env is
+ * not in the sandbox, or when a seccomp list might refuse env's system calls.
+ */
+export type SignalReset = { readonly kind: 'env'; readonly path: string } | { readonly kind: 'init' };
 
 /**
  * A step kiln applies to its own process just before exec'ing bwrap; everything it sets is inherited by
@@ -107,8 +143,8 @@ export interface LaunchPlan {
   /** seccomp programs (blob indices), loaded in order. */
   readonly seccomp: readonly BlobRef[];
   readonly preExec: readonly PreExecStep[];
-  /** Wall-clock limit: kiln execs coreutils' timeout(1), which runs bwrap and stops it when time is up. */
-  readonly timeoutSeconds?: number;
+  readonly supervisor: Supervisor;
+  readonly signalReset: SignalReset;
   /** Present when something must happen inside the sandbox that bwrap cannot do. */
   readonly init?: InitPlan;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */

@@ -126,7 +126,8 @@ function isOwnedProcess(pid: number, startTime: string, uid: number): boolean {
 
 /**
  * The sandbox's pid 1 from bwrap's info file, if it is a process of the owner's that descends from the
- * anchor (bwrap's monitor is its parent; with --timeout, `timeout` is the monitor's parent).
+ * anchor: bwrap's monitor is its parent, tini (at the anchor's pid) the monitor's; with --timeout,
+ * coreutils' timeout stands between tini and the monitor.
  */
 function readPid1(dirFd: number, entry: RegistryEntry, owner: number): number | undefined {
   const info = readOwnedFile(dirFd, `${entry.pid}.info`, owner);
@@ -136,7 +137,7 @@ function readPid1(dirFd: number, entry: RegistryEntry, owner: number): number | 
   const pid1 = Number(m[1]);
   if (processIds(pid1)?.uid !== owner) return undefined;
   let pid = pid1;
-  for (let hops = 0; hops < 2; hops++) {
+  for (let hops = 0; hops < 3; hops++) {
     const parent = readProc(pid)?.ppid;
     if (parent === undefined) return undefined;
     if (parent === entry.pid) return pid1;

@@ -250,13 +250,16 @@ describe('lifetime', () => {
     expect(run(['pgrep', '-f', `sleep ${marker}`]).code).toBe(1);
   });
 
-  test('kiln hands its process over to bwrap: nothing of kiln stays resident', async () => {
+  test('kiln hands its process over to tini, with bwrap as its child: nothing of kiln stays resident', async () => {
     const proc = Bun.spawn([KILN, '--quiet', '--noprofile', 'sleep', '5'], { stdout: 'ignore', stderr: 'ignore' });
     await Bun.sleep(700);
     const exe = readlinkSync(`/proc/${proc.pid}/exe`);
+    const children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/);
+    const childExe = children.map((c) => readlinkSync(`/proc/${c}/exe`));
     proc.kill('SIGKILL');
     await proc.exited;
-    expect(exe.endsWith('/bwrap')).toBe(true);
+    expect(exe).toBe('/usr/bin/tini');
+    expect(childExe).toEqual(['/usr/bin/bwrap']);
   });
 });
 
