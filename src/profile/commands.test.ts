@@ -171,6 +171,12 @@ describe('malformed arguments', () => {
     ['seccomp.drop', 'Mount', "bad list entry 'Mount'"],
     ['seccomp', 'mout', "unknown syscall 'mout' (did you mean 'mount'?)"],
     ['seccomp.32.drop', 'modify_ldt,chroott', "unknown syscall 'chroott'"],
+    ['seccomp.drop', '$abc', "bad list entry '$abc': expected $ and a decimal syscall number"],
+    ['seccomp', '$', "malformed syscall entry '$'"],
+    ['seccomp.keep', 'read,$-1', "bad list entry '$-1'"],
+    ['seccomp.32.drop', '$1073741824', "bad list entry '$1073741824': syscall number out of range (0 to 1073741823)"],
+    ['seccomp.32.keep', '$0x10', "bad list entry '$0x10'"],
+    ['seccomp.drop', '$263:ENOPE', "unknown errno 'ENOPE'"],
     ['seccomp-error-action', 'ENOPE', "unknown errno 'ENOPE'"],
     ['x11', 'wayland', "unknown mode 'wayland'"],
     ['xephyr-screen', '640', 'expected WIDTHxHEIGHT'],
@@ -230,6 +236,12 @@ describe('arguments, as parsed', () => {
       syscalls: [{ name: 'chroot', exclude: true }, { name: 'mount', exclude: false, errno: 'EPERM' }],
     });
     expect(ok('seccomp')).toMatchObject({ syscalls: [] });
+    expect(ok('seccomp.drop', '$263:ENOENT,!$1,$0')).toMatchObject({
+      syscalls: [{ name: '$263', exclude: false, errno: 'ENOENT' }, { name: '$1', exclude: true }, { name: '$0', exclude: false }],
+    });
+    for (const cmd of ['seccomp', 'seccomp.32', 'seccomp.keep', 'seccomp.32.drop', 'seccomp.32.keep']) {
+      expect(ok(cmd, '$20')).toMatchObject({ syscalls: [{ name: '$20', exclude: false }] });
+    }
     expect(ok('restrict-namespaces')).toMatchObject({ namespaces: ['cgroup', 'ipc', 'net', 'mnt', 'pid', 'time', 'user', 'uts'] });
     expect(ok('rlimit-as', '2m')).toMatchObject({ limit: 2n * 1024n * 1024n });
     expect(ok('timeout', '01:02:03')).toMatchObject({ seconds: 3723 });

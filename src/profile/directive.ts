@@ -94,8 +94,9 @@ export type Protocol = 'unix' | 'inet' | 'inet6' | 'netlink' | 'packet' | 'bluet
 export type NamespaceName = 'cgroup' | 'ipc' | 'net' | 'mnt' | 'pid' | 'time' | 'user' | 'uts';
 export type X11Mode = 'auto' | 'none' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb';
 
-/** One syscall list entry as written: `name`, `@group`, `!name` (an exception) or `name:ERRNO`. */
+/** One syscall list entry as written: `name`, `@group`, `$number`, `!name` (an exception) or `name:ERRNO`. */
 export interface SyscallSpec {
+  /** A syscall name, `@group`, or `$` and a decimal number (on the filter's own ABI). */
   readonly name: string;
   readonly exclude: boolean;
   readonly errno?: string;
