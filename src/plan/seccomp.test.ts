@@ -36,6 +36,8 @@ describe('$number in seccomp lists', () => {
     expect(verdict({ defaultList: true, extraDrop: parseSyscalls('$263:ENOENT') }, 263)).toEqual(ENOENT);
     expect(verdict({ defaultList: true, extraDrop: parseSyscalls('$263:ENOENT') }, 87)).toEqual(ALLOWED);
     expect(verdict({ drop: parseSyscalls('$263') }, 263)).toEqual(EPERM);
+    expect(verdict({ drop: parseSyscalls('$263:kill') }, 263)).toEqual({ kind: 'kill' });
+    expect(verdict({ drop: parseSyscalls('$263:log') }, 263)).toEqual({ kind: 'log' });
     expect(verdict({ drop: parseSyscalls('unlinkat,!$263') }, 263)).toEqual(ALLOWED);
     expect(verdict({ keep: parseSyscalls('$39,read') }, 39)).toEqual(ALLOWED);
     expect(verdict({ keep: parseSyscalls('$39,read') }, 263)).toEqual(EPERM);

@@ -177,6 +177,8 @@ describe('malformed arguments', () => {
     ['seccomp.32.drop', '$1073741824', "bad list entry '$1073741824': syscall number out of range (0 to 1073741823)"],
     ['seccomp.32.keep', '$0x10', "bad list entry '$0x10'"],
     ['seccomp.drop', '$263:ENOPE', "unknown errno 'ENOPE'"],
+    ['seccomp', '!mount:EPERM', 'an exception (!) cannot have an action'],
+    ['seccomp.drop', 'mount:KILL', "unknown errno 'KILL'"],
     ['seccomp-error-action', 'ENOPE', "unknown errno 'ENOPE'"],
     ['x11', 'wayland', "unknown mode 'wayland'"],
     ['xephyr-screen', '640', 'expected WIDTHxHEIGHT'],
@@ -233,11 +235,15 @@ describe('arguments, as parsed', () => {
   test('lists and values', () => {
     expect(ok('caps.drop', 'CAP_SYS_ADMIN,net_raw')).toMatchObject({ caps: ['sys_admin', 'net_raw'] });
     expect(ok('seccomp', '!chroot,mount:EPERM')).toMatchObject({
-      syscalls: [{ name: 'chroot', exclude: true }, { name: 'mount', exclude: false, errno: 'EPERM' }],
+      syscalls: [{ name: 'chroot', exclude: true }, { name: 'mount', exclude: false, action: 'EPERM' }],
     });
     expect(ok('seccomp')).toMatchObject({ syscalls: [] });
     expect(ok('seccomp.drop', '$263:ENOENT,!$1,$0')).toMatchObject({
-      syscalls: [{ name: '$263', exclude: false, errno: 'ENOENT' }, { name: '$1', exclude: true }, { name: '$0', exclude: false }],
+      syscalls: [{ name: '$263', exclude: false, action: 'ENOENT' }, { name: '$1', exclude: true }, { name: '$0', exclude: false }],
+    });
+    // Firejail's per-entry actions; errno names in any case, as Firejail takes them.
+    expect(ok('seccomp.drop', 'mount:kill,umount2:log,$263:enoent')).toMatchObject({
+      syscalls: [{ name: 'mount', action: 'kill' }, { name: 'umount2', action: 'log' }, { name: '$263', action: 'ENOENT' }],
     });
     for (const cmd of ['seccomp', 'seccomp.32', 'seccomp.keep', 'seccomp.32.drop', 'seccomp.32.keep']) {
       expect(ok(cmd, '$20')).toMatchObject({ syscalls: [{ name: '$20', exclude: false }] });

@@ -62,6 +62,11 @@ describe.skipIf(!CAN_RUN)(`$NUMBER in seccomp lists (unlinkat is $${UNLINKAT} on
     expect(unlinkUnder(['--seccomp-error-action=EACCES', `--seccomp.drop=$${UNLINKAT}`])).toEqual(refused(EACCES));
   });
 
+  test('$N:kill kills the program with SIGSYS; $N:log lets the call through', () => {
+    expect(unlinkUnder([`--seccomp.drop=$${UNLINKAT}:kill`])).toEqual({ code: 128 + 31, survived: true });
+    expect(unlinkUnder([`--seccomp.drop=$${UNLINKAT}:log`])).toEqual(done);
+  });
+
   test('!$N takes the syscall out again; a number is the same syscall as its name', () => {
     expect(unlinkUnder([`--seccomp.drop=unlinkat:ENOENT,!$${UNLINKAT}`])).toEqual(done);
     expect(unlinkUnder([`--seccomp.drop=$${UNLINKAT}:ENOENT,!unlinkat`])).toEqual(done);
