@@ -46,7 +46,7 @@ Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --join-filesystem=NAME|PID, --join-network=NAME|PID [program]
                          enter only its mount or network namespace; no filters
   --join-or-start=NAME [program]  join NAME if it runs, else start it
-  --shutdown=NAME|PID    end it: SIGTERM, then SIGKILL after half a second
+  --shutdown=NAME|PID    end it: SIGTERM, then SIGKILL after ten seconds
   --ls=NAME|PID PATH, --get=NAME|PID PATH, --put=NAME|PID SRC DEST
                          list, fetch (into the current directory) or store
                          files inside it, with its owner's permissions

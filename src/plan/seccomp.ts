@@ -18,7 +18,7 @@ import {
 } from '../seccomp/index.ts';
 
 function entries(list: readonly SyscallSpec[]) {
-  return list.map((s) => parseSyscallEntry(`${s.exclude ? '!' : ''}${s.name}${s.errno !== undefined ? `:${s.errno}` : ''}`));
+  return list.map((s) => parseSyscallEntry(`${s.exclude ? '!' : ''}${s.name}${s.action !== undefined ? `:${s.action}` : ''}`));
 }
 
 function syscallList(keep: readonly SyscallSpec[] | undefined, drop: readonly SyscallSpec[] | undefined, defaultList: boolean, extra: readonly SyscallSpec[]): SyscallList | undefined {

@@ -66,7 +66,7 @@ function fsSections(p: Policy): Section[] {
 
 function syscalls(list: readonly SyscallSpec[] | undefined): string {
   if (list === undefined) return '';
-  return list.map((s) => `${s.exclude ? '!' : ''}${s.name}${s.errno !== undefined ? `:${s.errno}` : ''}`).join(',');
+  return list.map((s) => `${s.exclude ? '!' : ''}${s.name}${s.action !== undefined ? `:${s.action}` : ''}`).join(',');
 }
 
 function seccompLines(s: SeccompPolicy | undefined): string[] {

@@ -171,6 +171,14 @@ describe('malformed arguments', () => {
     ['seccomp.drop', 'Mount', "bad list entry 'Mount'"],
     ['seccomp', 'mout', "unknown syscall 'mout' (did you mean 'mount'?)"],
     ['seccomp.32.drop', 'modify_ldt,chroott', "unknown syscall 'chroott'"],
+    ['seccomp.drop', '$abc', "bad list entry '$abc': expected $ and a decimal syscall number"],
+    ['seccomp', '$', "malformed syscall entry '$'"],
+    ['seccomp.keep', 'read,$-1', "bad list entry '$-1'"],
+    ['seccomp.32.drop', '$1073741824', "bad list entry '$1073741824': syscall number out of range (0 to 1073741823)"],
+    ['seccomp.32.keep', '$0x10', "bad list entry '$0x10'"],
+    ['seccomp.drop', '$263:ENOPE', "unknown errno 'ENOPE'"],
+    ['seccomp', '!mount:EPERM', 'an exception (!) cannot have an action'],
+    ['seccomp.drop', 'mount:KILL', "unknown errno 'KILL'"],
     ['seccomp-error-action', 'ENOPE', "unknown errno 'ENOPE'"],
     ['x11', 'wayland', "unknown mode 'wayland'"],
     ['xephyr-screen', '640', 'expected WIDTHxHEIGHT'],
@@ -227,9 +235,19 @@ describe('arguments, as parsed', () => {
   test('lists and values', () => {
     expect(ok('caps.drop', 'CAP_SYS_ADMIN,net_raw')).toMatchObject({ caps: ['sys_admin', 'net_raw'] });
     expect(ok('seccomp', '!chroot,mount:EPERM')).toMatchObject({
-      syscalls: [{ name: 'chroot', exclude: true }, { name: 'mount', exclude: false, errno: 'EPERM' }],
+      syscalls: [{ name: 'chroot', exclude: true }, { name: 'mount', exclude: false, action: 'EPERM' }],
     });
     expect(ok('seccomp')).toMatchObject({ syscalls: [] });
+    expect(ok('seccomp.drop', '$263:ENOENT,!$1,$0')).toMatchObject({
+      syscalls: [{ name: '$263', exclude: false, action: 'ENOENT' }, { name: '$1', exclude: true }, { name: '$0', exclude: false }],
+    });
+    // Firejail's per-entry actions; errno names in any case, as Firejail takes them.
+    expect(ok('seccomp.drop', 'mount:kill,umount2:log,$263:enoent')).toMatchObject({
+      syscalls: [{ name: 'mount', action: 'kill' }, { name: 'umount2', action: 'log' }, { name: '$263', action: 'ENOENT' }],
+    });
+    for (const cmd of ['seccomp', 'seccomp.32', 'seccomp.keep', 'seccomp.32.drop', 'seccomp.32.keep']) {
+      expect(ok(cmd, '$20')).toMatchObject({ syscalls: [{ name: '$20', exclude: false }] });
+    }
     expect(ok('restrict-namespaces')).toMatchObject({ namespaces: ['cgroup', 'ipc', 'net', 'mnt', 'pid', 'time', 'user', 'uts'] });
     expect(ok('rlimit-as', '2m')).toMatchObject({ limit: 2n * 1024n * 1024n });
     expect(ok('timeout', '01:02:03')).toMatchObject({ seconds: 3723 });

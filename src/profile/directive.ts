@@ -94,11 +94,16 @@ export type Protocol = 'unix' | 'inet' | 'inet6' | 'netlink' | 'packet' | 'bluet
 export type NamespaceName = 'cgroup' | 'ipc' | 'net' | 'mnt' | 'pid' | 'time' | 'user' | 'uts';
 export type X11Mode = 'auto' | 'none' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb';
 
-/** One syscall list entry as written: `name`, `@group`, `!name` (an exception) or `name:ERRNO`. */
+/**
+ * One syscall list entry as written: `name`, `@group`, `$number`, `!name` (an exception), or
+ * `name:ACTION`.
+ */
 export interface SyscallSpec {
+  /** A syscall name, `@group`, or `$` and a decimal number (on the filter's own ABI). */
   readonly name: string;
   readonly exclude: boolean;
-  readonly errno?: string;
+  /** `:ERRNO` (an errno name), `:kill` or `:log`; absent: the filter's error action. */
+  readonly action?: string;
 }
 
 export type SeccompErrorAction =

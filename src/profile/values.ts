@@ -45,15 +45,17 @@ export function parseErrno(name: string): string {
 }
 
 /**
- * `name`, `!name`, `@group`, `name:ERRNO`. The seccomp compiler's parser decides which syscall and group
- * names exist (on any architecture kiln has tables for), so that a profile is checked against the same
- * tables its filter is compiled from.
+ * `name`, `@group` or `$number`, each either after `!` (an exception) or with `:ERRNO`, `:kill` or `:log`
+ * (Firejail's per-entry actions). The seccomp
+ * compiler's parser decides which syscall and group names exist (on any architecture kiln has tables for)
+ * and which numbers are valid, so that a profile is checked against the same tables its filter is compiled
+ * from.
  */
 export function parseSyscalls(arg: string): SyscallSpec[] {
   return splitList(arg, 'syscall').map((item) => {
-    const m = /^(!?)(@?[A-Za-z0-9_-]+)(?::([A-Z0-9]+))?$/.exec(item);
-    if (m === null) fail(`malformed syscall entry ${quote(item)}; expected name, !name, @group or name:ERRNO`);
-    const [, bang = '', name = '', errno] = m;
+    const m = /^(!?)([@$]?[A-Za-z0-9_-]+)(?::([A-Za-z0-9]+))?$/.exec(item);
+    if (m === null) fail(`malformed syscall entry ${quote(item)}; expected name, !name, @group, $number or name:ERRNO`);
+    const [, bang = '', name = '', action] = m;
     try {
       parseSyscallEntry(`${bang}${name}`);
     } catch (e) {
@@ -61,7 +63,9 @@ export function parseSyscalls(arg: string): SyscallSpec[] {
       throw e;
     }
     const spec: SyscallSpec = { name, exclude: bang === '!' };
-    return errno === undefined ? spec : { ...spec, errno: parseErrno(errno) };
+    if (action === undefined) return spec;
+    if (bang === '!') fail(`an exception (!) cannot have an action: ${quote(item)}`);
+    return { ...spec, action: action === 'kill' || action === 'log' ? action : parseErrno(action.toUpperCase()) };
   });
 }
 

@@ -118,3 +118,16 @@ export function isRunning(pid: number, startTime: string): boolean {
   const p = readProc(pid);
   return p !== undefined && p.startTime === startTime && p.state !== 'Z' && p.state !== 'X';
 }
+
+/** Whether `ancestor` is the parent of `pid`, or the parent of its parent, and so on up to pid 1. */
+export function descendsFrom(pid: number, ancestor: number): boolean {
+  // The bound only guards against a loop seen in a process table that changes under the walk.
+  let p = pid;
+  for (let hops = 0; hops < 64 && p > 1; hops++) {
+    const parent = readProc(p)?.ppid;
+    if (parent === undefined) return false;
+    if (parent === ancestor) return true;
+    p = parent;
+  }
+  return false;
+}

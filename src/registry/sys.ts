@@ -1,7 +1,8 @@
 /**
  * The few system calls the sandbox-management commands need beyond src/sys: directory-relative opens
  * (so that reading another user's registry never follows a link they planted), pidfds (so that a signal
- * reaches the process that was checked, not a recycled pid), and reading a whole fd. Loaded only by those
+ * reaches the process that was checked, not a recycled pid, and a wait ends when that process does), and
+ * reading a whole fd. Loaded only by those
  * commands, never on the launch path.
  */
 import { dlopen, FFIType } from 'bun:ffi';
@@ -11,6 +12,7 @@ import { cString, errno, libc, ptr } from '../sys/libc.ts';
 const SYMBOLS = {
   openat: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.u32], returns: FFIType.i32 },
   unlinkat: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   // NOTE: libc's syscall(2) is variadic; declaring four arguments makes the fourth (pidfd_send_signal's
   // flags) a defined zero instead of whatever the register held.
   syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64 },
@@ -35,6 +37,9 @@ const STATX_BASIC_STATS = 0x7ff;
 export const ENOENT = 2;
 export const ESRCH = 3;
 const EINTR = 4;
+const EBADF = 9;
+const POLLIN = 0x1;
+const POLLNVAL = 0x20;
 
 // Syscall numbers from the unified table (Linux 5.1+): the same on every architecture kiln supports.
 const SYS_pidfd_send_signal = 424;
@@ -107,4 +112,28 @@ export function pidfdSignal(pidfd: number, signal: number): boolean {
   if (Number(sys().syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0)) === 0) return true;
   if (errno() === ESRCH) return false;
   throw new SyscallError('pidfd_send_signal', errno(), `signal ${signal}`);
+}
+
+/**
+ * Waits until the process behind `pidfd` has exited, for at most `ms` milliseconds; returns whether it has.
+ * The kernel makes a pidfd readable when its process exits (a zombie counts), so this returns at once then,
+ * without polling /proc.
+ */
+export function pidfdWait(pidfd: number, ms: number): boolean {
+  // struct pollfd { int fd; short events; short revents; }, native (little-endian) byte order.
+  const buf = new Uint8Array(8);
+  const view = new DataView(buf.buffer);
+  const deadline = performance.now() + ms;
+  for (;;) {
+    view.setInt32(0, pidfd, true);
+    view.setInt16(4, POLLIN, true);
+    view.setInt16(6, 0, true);
+    const n = sys().poll(ptr(buf), 1, Math.max(0, Math.ceil(deadline - performance.now())));
+    if (n > 0) {
+      if ((view.getInt16(6, true) & POLLNVAL) !== 0) throw new SyscallError('poll', EBADF, `pidfd ${pidfd}`);
+      return true;
+    }
+    if (n === 0) return false;
+    if (errno() !== EINTR) throw new SyscallError('poll', errno(), `pidfd ${pidfd}`);
+  }
 }

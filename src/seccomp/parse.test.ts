@@ -1,7 +1,7 @@
 /** Firejail's list syntax → typed entries, and its errors. */
 import { describe, expect, test } from 'bun:test';
 import { SeccompError } from './error.ts';
-import { parseErrorAction, parseNamespaces, parseProtocols, parseSyscallEntry, parseSyscallList } from './parse.ts';
+import { MAX_SYSCALL_NUMBER, parseErrorAction, parseNamespaces, parseProtocols, parseSyscallEntry, parseSyscallList } from './parse.ts';
 
 function problem(f: () => unknown): unknown {
   try {
@@ -33,6 +33,25 @@ describe('seccomp list syntax', () => {
     expect(problem(() => parseSyscallEntry('!mount:EPERM'))).toMatchObject({ kind: 'bad-entry' });
     expect(problem(() => parseSyscallEntry('$12x'))).toMatchObject({ kind: 'bad-entry' });
     expect(problem(() => parseSyscallEntry('Mount'))).toMatchObject({ kind: 'bad-entry' });
+  });
+
+  test('$number: decimal, 0 up to below the x32 bit, with an action or as an exception', () => {
+    expect(parseSyscallList('$0,$263:ENOENT,!$0263,$1073741823:kill')).toEqual([
+      { ref: { kind: 'number', nr: 0 }, exclude: false },
+      { ref: { kind: 'number', nr: 263 }, exclude: false, action: { kind: 'errno', errno: 2 } },
+      { ref: { kind: 'number', nr: 263 }, exclude: true },
+      { ref: { kind: 'number', nr: MAX_SYSCALL_NUMBER }, exclude: false, action: { kind: 'kill' } },
+    ]);
+    // Firejail 0.9.72 takes some of these as other numbers (`$abc` as `$0`, read(2)); kiln refuses them.
+    for (const bad of ['$', '$abc', '$-1', '$+1', '$0x10', '$1e3', '$ 263', '$263 x', '$$1', '$1073741824', '$4294967295', `$${'9'.repeat(400)}`]) {
+      expect(problem(() => parseSyscallEntry(bad))).toMatchObject({ kind: 'bad-entry', text: bad });
+    }
+    expect(problem(() => parseSyscallEntry('$1073741824:ENOENT'))).toMatchObject({
+      message: "seccomp: bad list entry '$1073741824:ENOENT': syscall number out of range (0 to 1073741823)",
+    });
+    expect(problem(() => parseSyscallEntry('$26x'))).toMatchObject({
+      message: "seccomp: bad list entry '$26x': expected $ and a decimal syscall number",
+    });
   });
 
   test('error actions, protocols and namespaces', () => {

@@ -3,6 +3,7 @@
  * `unix,inet`, `user,net`. For the Policy → FilterSpec adapter and for tests.
  */
 import { suggest } from '../cli/suggest.ts';
+import { X32_SYSCALL_BIT } from './arch.ts';
 import { errnoNumber } from './errno.ts';
 import { SeccompError } from './error.ts';
 import { GROUP_NAMES, isGroupName } from './groups.ts';
@@ -37,16 +38,28 @@ export function parseSyscallEntry(text: string): SyscallEntry {
     if (!isGroupName(g)) throw new SeccompError({ kind: 'unknown-group', name: g, ...opt(suggest(g, GROUP_NAMES)) });
     return { ref: { kind: 'group', group: g }, ...base };
   }
-  if (t.startsWith('$')) {
-    const n = t.slice(1);
-    if (!/^[0-9]{1,10}$/.test(n) || Number(n) > 0xffffffff) {
-      throw new SeccompError({ kind: 'bad-entry', text, reason: 'expected $ and a syscall number' });
-    }
-    return { ref: { kind: 'number', nr: Number(n) }, ...base };
-  }
+  if (t.startsWith('$')) return { ref: { kind: 'number', nr: parseSyscallNumber(t.slice(1), text) }, ...base };
   if (!/^[a-z0-9_]+$/.test(t)) throw new SeccompError({ kind: 'bad-entry', text, reason: 'not a syscall name' });
   if (!isKnownSyscall(t)) throw new SeccompError({ kind: 'unknown-syscall', name: t, ...opt(suggest(t, knownSyscallNames())) });
   return { ref: { kind: 'name', name: t }, ...base };
+}
+
+/**
+ * The largest number `$N` may name. NOTE: from X32_SYSCALL_BIT up, an x86_64 kernel takes the number for an
+ * x32 call (which every kiln filter denies as a whole), and from 2^31 up `seccomp_data.nr` is negative as
+ * the kernel's int; no ABI kiln has a table for puts a syscall there. Below it, a number beyond the
+ * table is a syscall newer than kiln and may be named (it gets ENOSYS otherwise).
+ */
+export const MAX_SYSCALL_NUMBER = X32_SYSCALL_BIT - 1;
+
+/** `263` in `$263`: decimal digits only (Firejail 0.9.72 reads `$abc` as `$0`, read(2)). */
+function parseSyscallNumber(digits: string, text: string): number {
+  if (!/^[0-9]+$/.test(digits)) throw new SeccompError({ kind: 'bad-entry', text, reason: 'expected $ and a decimal syscall number' });
+  const nr = Number(digits);
+  if (nr > MAX_SYSCALL_NUMBER) {
+    throw new SeccompError({ kind: 'bad-entry', text, reason: `syscall number out of range (0 to ${MAX_SYSCALL_NUMBER})` });
+  }
+  return nr;
 }
 
 /** A comma-separated list; empty items are skipped, as Firejail does. */
