@@ -43,8 +43,11 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   const { mounts, initSteps } = ctx.tree.emit();
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
-  // to the home directory, and so does kiln.
-  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : ctx.tree.covering(ctx.home)?.content.kind !== 'hidden' ? facts.home : '/';
+  // to the home directory, and so does kiln, if the home is there (a tmpfs such as private-tmp's /tmp
+  // holds it only if the plan put something at or beneath it).
+  const homeCover = ctx.tree.covering(ctx.home);
+  const homeThere = homeCover !== undefined && homeCover.content.kind !== 'hidden' && (homeCover.content.kind !== 'tmpfs' || ctx.tree.hasNodeAtOrUnder(ctx.home));
+  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : homeThere ? facts.home : '/';
   const report = {
     blacklisted: ctx.tree.list().flatMap((n) => (n.content.kind === 'hidden' ? [n.path] : [])),
     whitelisted: ctx.whitelisted,
