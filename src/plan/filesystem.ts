@@ -33,8 +33,8 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   planPrivateDirs(ctx);
   planPrivateBin(ctx);
   planPrivateLib(ctx, program);
-  planPrivateHome(ctx);
   planWhitelist(ctx);
+  planPrivateHome(ctx);
   planRules(ctx);
   planNetFiles(ctx);
   planUserDatabase(ctx);

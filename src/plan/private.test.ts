@@ -50,6 +50,38 @@ function plan(who: 'root' | 'user', policy: Partial<Policy>, extra: Record<strin
 const blacklist = (path: string): FsRule => ({ kind: 'blacklist', path, nolog: false, except: [], origin });
 
 describe('private home', () => {
+  test("root's private empties /home, replaces /root, and mounts both noexec", () => {
+    const p = plan('root', { privateHome: { kind: 'tmpfs' } });
+    expect(p.at('/home').map((m) => m.kind)).toEqual(['tmpfs']);
+    expect(p.under('/home')).toEqual([]);
+    expect(p.at('/root').map((m) => m.kind)).toEqual(['tmpfs']);
+    expect(p.noexec).toEqual(expect.arrayContaining(['/home', '/root']));
+    // control: without private, root's /home is the host's
+    expect(plan('root', {}).at('/home')).toEqual([]);
+    // allusers keeps the homes, as in Firejail
+    expect(plan('root', { privateHome: { kind: 'tmpfs' }, allusers: true }).at('/home')).toEqual([]);
+  });
+
+  test("a user's private: /home read-only with only the home in it, /root hidden", () => {
+    const p = plan('user', { privateHome: { kind: 'tmpfs' } });
+    expect(p.at('/home').map((m) => m.kind)).toEqual(['tmpfs', 'remount-ro']);
+    expect(p.at('/home/me').map((m) => m.kind)).toEqual(['tmpfs']);
+    expect(p.under('/home').filter((m) => !m.includes('/home/me'))).toEqual([]);
+    // hidden by bwrap or, since the init stage runs anyway, by the init stage
+    expect(p.at('/root').length + p.fs.initSteps.filter((s) => s.kind === 'hide' && s.dest === '/root').length).toBe(1);
+    expect(p.noexec).toEqual(expect.arrayContaining(['/home', '/home/me']));
+    // private-home is not noexec, as in Firejail
+    expect(plan('user', { privateHomeList: ['.zshrc'] }).noexec).toEqual([]);
+  });
+
+  test('whitelists of the real home are ignored under a private home', () => {
+    const rule: FsRule = { kind: 'whitelist', path: '/home/me/.zshrc', readOnly: false, except: [], origin };
+    expect(plan('user', { fs: [rule] }).at('/home/me/.zshrc').map((m) => m.kind)).toEqual(['bind']); // control
+    for (const policy of [{ privateHome: { kind: 'tmpfs' } }, { privateHomeList: ['.Xauthority'] }] as const) {
+      expect(plan('user', { ...policy, fs: [rule] }).at('/home/me/.zshrc')).toEqual([]);
+    }
+  });
+
   test('private DIR: blacklists and kiln\'s own hiding leave no mount points where DIR has nothing', () => {
     const extra: Record<string, Entry> = {
       '/data/alt': { type: 'dir', uid: 1001 },
