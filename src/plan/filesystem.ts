@@ -8,7 +8,7 @@ import { planPrivateBin } from './private-bin.ts';
 import { planPrivateLib } from './private-lib.ts';
 import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
-import type { FsReport, InitStep, MountOp } from './types.ts';
+import type { FsReport, InitStep, LaunchPlan, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
 import { planNetFiles } from './net-files.ts';
 import { planSockets, type SocketPlan } from './sockets.ts';
@@ -20,6 +20,7 @@ export interface FsPlan {
   readonly mounts: MountOp[];
   readonly initSteps: InitStep[];
   readonly blobs: Uint8Array[];
+  readonly copies: LaunchPlan['copies'];
   readonly missing: string[];
   readonly sockets: SocketPlan;
   readonly report: FsReport;
@@ -53,5 +54,5 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     whitelisted: ctx.whitelisted,
     privateLib: ctx.privateLib,
   };
-  return { cwd, mounts, initSteps, blobs: ctx.blobs, missing: [...new Set(ctx.missing)], sockets, report };
+  return { cwd, mounts, initSteps, blobs: ctx.blobs, copies: ctx.copies, missing: [...new Set(ctx.missing)], sockets, report };
 }

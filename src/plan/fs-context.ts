@@ -12,6 +12,8 @@ export interface FsContext {
   readonly fs: FsView;
   readonly tree: MountTree;
   readonly blobs: Uint8Array[];
+  /** Blobs that copy the caller's own files into a private home (see LaunchPlan.copies). */
+  readonly copies: { readonly blob: BlobRef; readonly src: string }[];
   /** Paths named by the policy that do not exist here; Firejail tolerates them, --debug lists them. */
   readonly missing: string[];
   /** What whitelist and private-lib brought into the sandbox, for --debug-whitelists and --debug-private-lib. */
@@ -32,6 +34,7 @@ export function newContext(policy: Policy, facts: HostFacts): FsContext {
     fs,
     tree: new MountTree(),
     blobs: [],
+    copies: [],
     missing: [],
     whitelisted: [],
     privateLib: [],

@@ -74,6 +74,34 @@ describe('private home', () => {
     expect(plan('user', { privateHomeList: ['.zshrc'] }).noexec).toEqual([]);
   });
 
+  test('the home holds the skel rc file, .inputrc and a copy of .Xauthority, and no stray ~/.cache', () => {
+    const p = plan('user', { privateHome: { kind: 'tmpfs' } });
+    expect(p.under('/home/me').sort()).toEqual(['file /home/me/.Xauthority', 'file /home/me/.bashrc', 'file /home/me/.inputrc']);
+    const blob = (dest: string) => {
+      const op = p.at(dest)[0];
+      return op?.kind === 'file' ? new TextDecoder().decode(p.fs.blobs[op.blob]) : undefined;
+    };
+    expect(blob('/home/me/.bashrc')).toBe('# skel\n');
+    expect(blob('/home/me/.inputrc')).toBe('set disable-completion on\n');
+    expect(blob('/home/me/.Xauthority')).toBe('cookie');
+    // Only the user's own file is a copy the cache must not keep; skel is not.
+    expect(p.fs.copies.map((c) => c.src)).toEqual(['/home/me/.Xauthority']);
+    // tab keeps .inputrc out; zsh gets an empty .zshrc instead of .bashrc
+    expect(plan('user', { privateHome: { kind: 'tmpfs' }, tab: true }).at('/home/me/.inputrc')).toEqual([]);
+    const z = plan('user', { privateHome: { kind: 'tmpfs' } }, {}, '/usr/bin/zsh');
+    expect(z.at('/home/me/.bashrc')).toEqual([]);
+    expect(z.at('/home/me/.zshrc').map((m) => m.kind)).toEqual(['file']);
+  });
+
+  test('a private-home list item wins over the seeded file; a symlink out of the home is not followed', () => {
+    const p = plan('user', { privateHomeList: ['.bashrc'] }, { '/home/me/.bashrc': { type: 'file', uid: 1001 } });
+    expect(p.fs.copies.map((c) => c.src).sort()).toEqual(['/home/me/.Xauthority', '/home/me/.bashrc']);
+    const rc = p.at('/home/me/.bashrc')[0];
+    expect(rc?.kind === 'file' ? new TextDecoder().decode(p.fs.blobs[rc.blob]) : undefined).toBe('# mine\n');
+    const out = plan('user', { privateHome: { kind: 'tmpfs' } }, { '/home/me/.Xauthority': { symlink: '/home/alice/.Xauthority' }, '/home/alice/.Xauthority': { type: 'file', uid: 1001 } });
+    expect(out.at('/home/me/.Xauthority')).toEqual([]);
+  });
+
   test('whitelists of the real home are ignored under a private home', () => {
     const rule: FsRule = { kind: 'whitelist', path: '/home/me/.zshrc', readOnly: false, except: [], origin };
     expect(plan('user', { fs: [rule] }).at('/home/me/.zshrc').map((m) => m.kind)).toEqual(['bind']); // control

@@ -31,6 +31,13 @@ function privateDir(ctx: FsContext, dir: string, names: readonly string[], readO
 const COPY_LIMIT_BYTES = 64 * 1024 * 1024;
 const COPY_LIMIT_FILES = 10_000;
 
+/** A copy of the host file `src` as a plain file at `dest` in a tmpfs; the plan cache never stores it. */
+function putCopy(ctx: FsContext, src: string, dest: string, bytes: Uint8Array, perms: number): void {
+  const blob = addBlob(ctx, bytes);
+  ctx.tree.mount(dest, { kind: 'file', blob, perms });
+  ctx.copies.push({ blob, src });
+}
+
 function copyInto(ctx: FsContext, src: string, dest: string, budget: { bytes: number; files: number }): void {
   const info = ctx.fs.lstat(src);
   if (info === undefined) return;
@@ -52,8 +59,7 @@ function copyInto(ctx: FsContext, src: string, dest: string, budget: { bytes: nu
       if (bytes === undefined) return;
       budget.bytes -= bytes.length;
       if (budget.bytes < 0) throw new UsageError(`private-home: more than ${COPY_LIMIT_BYTES >> 20} MB to copy`);
-      ctx.tree.mount(dest, { kind: 'data', blob: addBlob(ctx, bytes), perms: info.mode & 0o777 });
-      ctx.tree.setFlag(dest, 'rw');
+      putCopy(ctx, src, dest, bytes, info.mode & 0o777);
       return;
     }
     case 'other':
@@ -68,6 +74,38 @@ export function privateHomeKind(policy: Policy): PrivateHomeKind | undefined {
   if (policy.privateHome?.kind === 'dir') return 'dir';
   if (policy.privateHome?.kind === 'tmpfs') return 'tmpfs';
   return policy.privateHomeList !== undefined ? 'list' : undefined;
+}
+
+const SEED_LIMIT_BYTES = 1 << 20;
+
+/**
+ * What Firejail puts in a fresh private home, so that a shell and an X or ALSA client work there: the
+ * login shell's start-up file from /etc/skel (.zshrc or .cshrc, empty if /etc/skel has none; else
+ * .bashrc, if /etc/skel has one), an .inputrc that turns readline's completion off unless `tab` is given,
+ * and copies of the user's ~/.Xauthority and ~/.asoundrc (not of a file $XAUTHORITY names elsewhere, as
+ * in Firejail). Whatever the private-home list brought in stays as it is.
+ */
+function seedHome(ctx: FsContext): void {
+  const { tree, fs, home } = ctx;
+  const free = (name: string) => tree.at(`${home}/${name}`) === undefined;
+  const shell = ctx.facts.shell.slice(ctx.facts.shell.lastIndexOf('/') + 1);
+  const rc = shell === 'zsh' ? '.zshrc' : shell === 'csh' || shell === 'tcsh' ? '.cshrc' : '.bashrc';
+  const skel = `/etc/skel/${rc}`;
+  const skelBytes = fs.lstat(skel)?.type === 'file' ? fs.read(skel, SEED_LIMIT_BYTES) : undefined;
+  const rcBytes = skelBytes ?? (rc === '.bashrc' ? undefined : new Uint8Array());
+  if (rcBytes !== undefined && free(rc)) tree.mount(`${home}/${rc}`, { kind: 'file', blob: addBlob(ctx, rcBytes), perms: 0o644 });
+  if (!ctx.policy.tab && free('.inputrc')) {
+    tree.mount(`${home}/.inputrc`, { kind: 'file', blob: addBlob(ctx, new TextEncoder().encode('set disable-completion on\n')), perms: 0o644 });
+  }
+  for (const name of ['.Xauthority', '.asoundrc']) {
+    const src = `${home}/${name}`;
+    // Only the user's own regular file, or a symlink to one that stays in the home.
+    const real = fs.realpath(src);
+    const info = real === undefined ? undefined : fs.lstat(real);
+    if (real === undefined || !real.startsWith(`${home}/`) || info?.type !== 'file' || info.uid !== ctx.facts.uid || !free(name)) continue;
+    const bytes = fs.read(real, SEED_LIMIT_BYTES + 1);
+    if (bytes !== undefined && bytes.length <= SEED_LIMIT_BYTES) putCopy(ctx, real, src, bytes, 0o600);
+  }
 }
 
 /**
@@ -117,6 +155,7 @@ function planHomeReplacement(ctx: FsContext, kind: PrivateHomeKind): void {
         copyInto(ctx, src, src, budget);
       }
     }
+    seedHome(ctx);
   }
   if (kind !== 'list') for (const p of throwaway) setFlag(ctx, p, 'noexec');
 }

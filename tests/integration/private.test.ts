@@ -8,8 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IS_ROOT, kiln, sandboxSh, tempDir } from '../lib/run.ts';
+import { IS_ROOT, hasCommand, kiln, run, sandboxSh, tempDir } from '../lib/run.ts';
 
+const HAS_FIREJAIL = hasCommand('firejail');
 const UID = process.getuid?.() ?? -1;
 
 /** The caller's passwd entry: where firejail puts the home, and the shell that picks the skel file. */
@@ -23,6 +24,7 @@ function passwd(): { home: string; shell: string } {
 const SHELL = passwd().shell.slice(passwd().shell.lastIndexOf('/') + 1);
 /** The start-up file a private home gets from /etc/skel, as in Firejail. */
 const RC = SHELL === 'zsh' ? '.zshrc' : SHELL === 'csh' || SHELL === 'tcsh' ? '.cshrc' : '.bashrc';
+const SKEL_RC = `/etc/skel/${RC}`;
 
 /** A regular user's home under /home, for root's view of other users' homes. */
 function someUserHome(): string | undefined {
@@ -87,6 +89,37 @@ describe('root: private hides /home', () => {
 });
 
 describe('the private home', () => {
+  test('holds the skel start-up file, .inputrc and copies of .Xauthority and .asoundrc, and no stray ~/.cache', () => {
+    const names = (opts: string[]) => sandboxSh('ls -A "$HOME"', opts, { env: env() }).stdout.split('\n').filter((n) => n !== '').sort();
+    const expected = [...(existsSync(SKEL_RC) ? [RC] : []), '.Xauthority', '.asoundrc', '.inputrc'].sort();
+    expect(names(['--private'])).toEqual(expected);
+    expect(names(['--private-home=dotfile'])).toEqual([...expected, 'dotfile'].sort());
+    expect(names(['--private', '--tab'])).toEqual(expected.filter((n) => n !== '.inputrc'));
+    // control: without private, the real home's files
+    expect(names([])).toEqual(expect.arrayContaining(['dotfile', 'mk.profile']));
+  });
+
+  test('the copies have the host\'s contents, and writes to them stay in the sandbox', () => {
+    const r = sandboxSh('cat "$HOME/.Xauthority" "$HOME/.asoundrc" && echo changed >> "$HOME/.Xauthority" && echo changed >> "$HOME/.asoundrc"', ['--private'], {
+      env: env(),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('x-cookie\nalsa\n');
+    expect(readFileSync(join(home, '.Xauthority'), 'utf8')).toBe('x-cookie\n');
+    expect(readFileSync(join(home, '.asoundrc'), 'utf8')).toBe('alsa\n');
+  });
+
+  test.skipIf(!existsSync(SKEL_RC))(`${RC} is /etc/skel's, as in Firejail, and a write to it changes no host file`, () => {
+    const r = sandboxSh(`cat "$HOME/${RC}" && echo changed >> "$HOME/${RC}" && tail -n 1 "$HOME/${RC}"`, ['--private'], { env: env() });
+    expect(r.code).toBe(0);
+    const skel = readFileSync(SKEL_RC, 'utf8');
+    expect(r.stdout).toBe(`${skel}changed\n`);
+    expect(readFileSync(SKEL_RC, 'utf8')).toBe(skel);
+    expect(readFileSync(join(home, RC), 'utf8')).toBe('# my own start-up file\n');
+    // control: without private the program sees the user's own
+    expect(sandboxSh(`cat "$HOME/${RC}"`, [], { env: env() }).stdout).toBe('# my own start-up file\n');
+  });
+
   test('nothing written in the home persists, and private (unlike private-home) cannot run what it wrote there', () => {
     const write = 'echo x > "$HOME/new-file" && mkdir "$HOME/new-dir"';
     for (const opts of [['--private'], ['--private-home=dotfile']]) expect(sandboxSh(write, opts, { env: env() }).code).toBe(0);
@@ -102,6 +135,25 @@ describe('the private home', () => {
     for (const opts of [['--private'], ['--private-home=.asoundrc']]) {
       expect(sandboxSh(probe, [...opts, `--whitelist=${home}/dotfile`], { env: env() }).code).not.toBe(0);
     }
+  });
+
+  test.skipIf(!HAS_FIREJAIL)('agrees with firejail on /home, /root and the home, for the caller as it is', () => {
+    // The caller's real home (firejail reads it from passwd); nothing here writes to the host.
+    const probes = [
+      'ls -A "$HOME"',
+      'ls -A /home',
+      'test -r /root && ls -A /root',
+      'touch /home/kiln-probe',
+      'touch "$HOME/kiln-probe"',
+      'cp /bin/true "$HOME/kiln-prog" && "$HOME/kiln-prog"',
+    ];
+    const { home: realHome } = passwd();
+    for (const probe of probes) {
+      const fj = run(['firejail', '--quiet', '--noprofile', '--private', '/bin/sh', '-c', probe]);
+      const k = kiln(['--quiet', '--noprofile', '--private', '/bin/sh', '-c', probe], { env: { HOME: realHome, KILN_PLAN_CACHE: '0' } });
+      expect([probe, k.code, k.stdout]).toEqual([probe, fj.code, fj.stdout]);
+    }
+    expect(existsSync('/home/kiln-probe') || existsSync(join(realHome, 'kiln-probe')) || existsSync(join(realHome, 'kiln-prog'))).toBe(false);
   });
 });
 
