@@ -7,13 +7,14 @@ import { cacheKey, loadCached, storeCached } from '../cache/plan-cache.ts';
 import { SyscallError, UsageError } from '../errors.ts';
 import { probeCaller, probeSystem, type HostFacts, type SystemFacts } from '../host/facts.ts';
 import { findExecutable } from '../host/bwrap.ts';
-import type { FsRule, Policy } from '../policy/policy.ts';
+import type { Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { matchComponent } from '../plan/glob.ts';
+import type { HostMkdirs } from '../plan/mkdirs.ts';
 import { applyEnvChanges } from '../plan/env.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { formatDiagnostic, ProfileError } from '../profile/diagnostics.ts';
-import { readBytes, startRecording, stat } from '../sys/fs.ts';
+import { readBytes, realPath, startRecording, stat } from '../sys/fs.ts';
 import type { Invocation } from './args.ts';
 
 /** What the launch needs from the policy once the plan exists. */
@@ -28,7 +29,8 @@ export interface LaunchSummary {
   readonly joinOrStart?: string;
   readonly keepFds: readonly number[];
   readonly protocols?: readonly string[];
-  readonly mkdirs: readonly FsRule[];
+  /** The mkdir and mkfile paths made on the host before the launch (plan/mkdirs.ts). */
+  readonly mkdirs: HostMkdirs;
 }
 
 export interface Prepared {
@@ -50,7 +52,12 @@ function resolveProgram(inv: Invocation, policy: Policy, facts: HostFacts): stri
   return [path.startsWith('/') ? path : `${facts.cwd}/${path}`, ...rest];
 }
 
-function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
+/** The home as given and as it really is, the spellings a mkdir path in the home may start with. */
+function homeSpellings(home: string): string[] {
+  return [...new Set([home, realPath(home) ?? home])];
+}
+
+function summarize(policy: Policy, warnings: readonly string[], mkdirs: HostMkdirs): LaunchSummary {
   return {
     quiet: policy.quiet,
     profiles: policy.profiles,
@@ -60,7 +67,7 @@ function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
     ...(policy.joinOrStart !== undefined ? { joinOrStart: policy.joinOrStart } : {}),
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
     ...(policy.seccomp?.protocols !== undefined ? { protocols: policy.seccomp.protocols } : {}),
-    mkdirs: policy.fs.filter((r) => r.kind === 'mkdir' || r.kind === 'mkfile'),
+    mkdirs,
   };
 }
 
@@ -196,9 +203,9 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     // The environment is not part of the key beyond what planning reads; the program's is rebuilt here.
     const plan = withCopies(refresh({ ...cached, missing: lines(hit.missing), fsReport, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts));
     if (plan !== undefined) {
-      if (hit.summary.mkdirs.length > 0) {
+      if (hit.summary.mkdirs.rules.length > 0) {
         const { applyMkdirs } = await import('../launch/mkdir.ts');
-        applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
+        applyMkdirs(hit.summary.mkdirs, facts.uid, facts.arch);
       }
       return { plan, facts, summary: hit.summary, fromCache: true };
     }
@@ -222,14 +229,16 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   }
   const policy = outcome.policy;
   const program = resolveProgram(inv, policy, facts);
-  if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
+  const { hostMkdirs } = await import('../plan/mkdirs.ts');
+  const mkdirs = hostMkdirs(policy, homeSpellings(facts.home));
+  if (mkdirs.rules.length > 0) {
     const { applyMkdirs } = await import('../launch/mkdir.ts');
-    applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
+    applyMkdirs(mkdirs, facts.uid, facts.arch);
   }
   const { planLaunch } = await import('../plan/plan.ts');
   const plan = planLaunch(policy, facts, { argv: program });
   const recording = stop();
-  const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic));
+  const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic), mkdirs);
   if (useCache && cacheable(plan)) {
     const idBlob = Buffer.from(machineIdBlob(facts.randomId));
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];

@@ -6,6 +6,7 @@ import { planDevices } from './devices.ts';
 import { newContext } from './fs-context.ts';
 import { planPrivateBin } from './private-bin.ts';
 import { planPrivateLib } from './private-lib.ts';
+import { planSandboxMkdirs } from './mkdirs.ts';
 import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
 import type { FsReport, InitStep, LaunchPlan, MountOp } from './types.ts';
@@ -36,6 +37,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   planPrivateLib(ctx, program);
   planWhitelist(ctx);
   planPrivateHome(ctx);
+  planSandboxMkdirs(ctx);
   planRules(ctx);
   planNetFiles(ctx);
   planUserDatabase(ctx);

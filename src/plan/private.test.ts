@@ -3,6 +3,7 @@ import type { HostFacts } from '../host/facts.ts';
 import { fakeFsView, type PathType } from '../host/fsview.ts';
 import { emptyPolicy, type FsRule, type Policy } from '../policy/policy.ts';
 import { planFilesystem } from './filesystem.ts';
+import { hostMkdirs, type MkRule } from './mkdirs.ts';
 import type { MountOp } from './types.ts';
 
 type Entry = PathType | { readonly symlink: string } | { readonly type: PathType; readonly uid: number };
@@ -47,6 +48,7 @@ function plan(who: 'root' | 'user', policy: Partial<Policy>, extra: Record<strin
   return { fs, at, under, noexec };
 }
 
+const mk = (kind: 'mkdir' | 'mkfile', path: string): MkRule => ({ kind, path, origin });
 const blacklist = (path: string): FsRule => ({ kind: 'blacklist', path, nolog: false, except: [], origin });
 
 describe('private home', () => {
@@ -122,5 +124,34 @@ describe('private home', () => {
     expect(p.at('/home/me')).toEqual([{ kind: 'bind', src: '/data/alt', dest: '/home/me' }]);
     // What DIR has is hidden, glob or not; the real home's .zshrc and kiln's ~/.cache/kiln leave nothing.
     expect(p.under('/home/me').sort()).toEqual(['tmpfs /home/me/.ssh', 'tmpfs /home/me/only-here']);
+  });
+});
+
+describe('mkdir and mkfile under private', () => {
+  const rules = [mk('mkdir', '/home/me/dir/sub'), mk('mkfile', '/home/me/file'), mk('mkdir', '/tmp/t')];
+
+  test('are made in the private home, not on the host', () => {
+    for (const policy of [{ privateHome: { kind: 'tmpfs' } }, { privateHomeList: ['.zshrc'] }] as const) {
+      const p = plan('user', { ...policy, fs: rules });
+      expect(p.at('/home/me/dir')).toEqual([{ kind: 'dir', dest: '/home/me/dir', perms: 0o700 }]);
+      expect(p.at('/home/me/dir/sub')).toEqual([{ kind: 'dir', dest: '/home/me/dir/sub', perms: 0o700 }]);
+      expect(p.at('/home/me/file').map((m) => m.kind)).toEqual(['file']);
+      const onHost = hostMkdirs({ ...emptyPolicy(), ...policy, fs: rules }, ['/home/me']);
+      expect(onHost.rules.map((r) => r.path)).toEqual(['/tmp/t']);
+    }
+  });
+
+  test('without private they are made on the host; with private DIR, in DIR', () => {
+    expect(hostMkdirs({ ...emptyPolicy(), fs: rules }, ['/home/me'])).toEqual({ rules, homes: ['/home/me'], homeOnHost: '/home/me' });
+    expect(plan('user', { fs: rules }).at('/home/me/dir')).toEqual([]);
+    const dir = hostMkdirs({ ...emptyPolicy(), privateHome: { kind: 'dir', dir: '/data/alt', origin }, fs: rules }, ['/home/me']);
+    expect(dir.homeOnHost).toBe('/data/alt');
+    expect(dir.rules).toEqual(rules);
+  });
+
+  test('private-tmp: a path in /tmp is made in the private /tmp', () => {
+    const p = plan('user', { privateTmp: true, fs: rules });
+    expect(p.at('/tmp/t')).toEqual([{ kind: 'dir', dest: '/tmp/t', perms: 0o700 }]);
+    expect(hostMkdirs({ ...emptyPolicy(), privateTmp: true, fs: rules }, ['/home/me']).rules.map((r) => r.path)).toEqual(['/home/me/dir/sub', '/home/me/file']);
   });
 });

@@ -136,6 +136,22 @@ describe('plan cache', () => {
     }
   });
 
+  test('mkdir and mkfile in a private home, from a cached plan, are still made in the sandbox only', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const profile = join(h.path, 'p.profile');
+      writeFileSync(profile, 'mkdir ${HOME}/made/sub\nmkfile ${HOME}/made-file\n');
+      await settle();
+      const args = [`--profile=${profile}`, '--private'];
+      const probe = 'test -d "$HOME/made/sub" && test -f "$HOME/made-file"';
+      expect(launch(h.path, args, probe).code).toBe(0);
+      expect(cachedLaunch(h.path, args, probe)).toBe(true);
+      expect(existsSync(join(h.path, 'made')) || existsSync(join(h.path, 'made-file'))).toBe(false);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   test('sandboxes cannot read or write the cache', () => {
     const h = tempDir('kiln-cache-');
     try {

@@ -175,3 +175,60 @@ describe('private DIR', () => {
     }
   });
 });
+
+describe('mkdir and mkfile with a private home', () => {
+  const profile = () => `--profile=${join(home, 'mk.profile')}`;
+  const probe = 'test -d "$HOME/made-dir/sub" && test -f "$HOME/made-file" && test ! -s "$HOME/made-file"';
+
+  test('private and private-home: the program sees them, the real home does not get them', () => {
+    for (const opts of [['--private'], ['--private-home=dotfile']]) {
+      // twice: the second launch may come from the plan cache
+      for (let i = 0; i < 2; i++) {
+        const r = kiln(['--quiet', profile(), ...opts, '/bin/sh', '-c', probe], { env: env() });
+        expect(r.code).toBe(0);
+        expect(existsSync(join(home, 'made-dir'))).toBe(false);
+        expect(existsSync(join(home, 'made-file'))).toBe(false);
+      }
+    }
+  });
+
+  test('private DIR: they are made in DIR, which is the home', () => {
+    const alt = tempDir('kiln-private-dir-');
+    try {
+      const r = kiln(['--quiet', profile(), `--private=${alt.path}`, '/bin/sh', '-c', probe], { env: env() });
+      expect(r.code).toBe(0);
+      expect(statSync(join(alt.path, 'made-dir/sub')).isDirectory()).toBe(true);
+      expect(statSync(join(alt.path, 'made-file')).isFile()).toBe(true);
+      expect(existsSync(join(home, 'made-dir')) || existsSync(join(home, 'made-file'))).toBe(false);
+    } finally {
+      alt.cleanup();
+    }
+  });
+
+  test('control: without private they are made in the real home, as Firejail does', () => {
+    try {
+      const r = kiln(['--quiet', profile(), '/bin/sh', '-c', probe], { env: env() });
+      expect(r.code).toBe(0);
+      expect(statSync(join(home, 'made-dir/sub')).isDirectory()).toBe(true);
+      expect(statSync(join(home, 'made-file')).isFile()).toBe(true);
+      expect(statSync(join(home, 'made-dir')).mode & 0o777).toBe(0o700);
+      expect(statSync(join(home, 'made-file')).mode & 0o777).toBe(0o600);
+    } finally {
+      for (const p of ['made-dir/sub', 'made-dir']) if (existsSync(join(home, p))) run(['rmdir', join(home, p)]);
+      if (existsSync(join(home, 'made-file'))) run(['rm', '-f', join(home, 'made-file')]);
+    }
+  });
+
+  test('private-tmp: a path in /tmp is made in the private /tmp only', () => {
+    const name = `/tmp/kiln-private-mk-${process.pid}`;
+    const p = join(home, 'tmp.profile');
+    writeFileSync(p, `mkdir ${name}/sub\n`);
+    try {
+      expect(kiln(['--quiet', `--profile=${p}`, '--private-tmp', '/bin/sh', '-c', `test -d ${name}/sub`], { env: env() }).code).toBe(0);
+      expect(existsSync(name)).toBe(false);
+    } finally {
+      if (existsSync(name)) run(['rm', '-rf', name]);
+      run(['rm', '-f', p]);
+    }
+  });
+});
