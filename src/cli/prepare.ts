@@ -4,15 +4,16 @@
  * stored for next time.
  */
 import { cacheKey, loadCached, storeCached } from '../cache/plan-cache.ts';
-import { UsageError } from '../errors.ts';
+import { SyscallError, UsageError } from '../errors.ts';
 import { probeCaller, probeSystem, type HostFacts, type SystemFacts } from '../host/facts.ts';
-import type { FsRule, Policy } from '../policy/policy.ts';
+import type { Policy } from '../policy/policy.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { matchComponent } from '../plan/glob.ts';
+import type { HostMkdirs } from '../plan/mkdirs.ts';
 import { applyEnvChanges } from '../plan/env.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { formatDiagnostic, ProfileError } from '../profile/diagnostics.ts';
-import { startRecording, stat } from '../sys/fs.ts';
+import { readBytes, realPath, startRecording, stat } from '../sys/fs.ts';
 import type { Invocation } from './args.ts';
 
 /** What the launch needs from the policy once the plan exists. */
@@ -27,7 +28,8 @@ export interface LaunchSummary {
   readonly joinOrStart?: string;
   readonly keepFds: readonly number[];
   readonly protocols?: readonly string[];
-  readonly mkdirs: readonly FsRule[];
+  /** The mkdir and mkfile paths made on the host before the launch (plan/mkdirs.ts). */
+  readonly mkdirs: HostMkdirs;
 }
 
 export interface Prepared {
@@ -46,7 +48,12 @@ function programArgv(inv: Invocation, policy: Policy, facts: HostFacts): string[
   return [...inv.program];
 }
 
-function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
+/** The home as given and as it really is, the spellings a mkdir path in the home may start with. */
+function homeSpellings(home: string): string[] {
+  return [...new Set([home, realPath(home) ?? home])];
+}
+
+function summarize(policy: Policy, warnings: readonly string[], mkdirs: HostMkdirs): LaunchSummary {
   return {
     quiet: policy.quiet,
     profiles: policy.profiles,
@@ -56,7 +63,7 @@ function summarize(policy: Policy, warnings: readonly string[]): LaunchSummary {
     ...(policy.joinOrStart !== undefined ? { joinOrStart: policy.joinOrStart } : {}),
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
     ...(policy.seccomp?.protocols !== undefined ? { protocols: policy.seccomp.protocols } : {}),
-    mkdirs: policy.fs.filter((r) => r.kind === 'mkdir' || r.kind === 'mkfile'),
+    mkdirs,
   };
 }
 
@@ -74,8 +81,11 @@ function planningEnv(env: Readonly<Record<string, string>>): [string, string][] 
 }
 
 // ── (de)serialization: Uint8Array as base64, bigint as a tagged string ──────────────────────────────────
-function replacer(_k: string, v: unknown): unknown {
-  if (v instanceof Uint8Array) return { $b64: Buffer.from(v).toString('base64') };
+function replacer(this: Record<string, unknown>, k: string, v: unknown): unknown {
+  // NOTE: JSON.stringify hands over a Buffer (what file reads return) already turned by its toJSON into
+  // {type, data}; the holder still has the original.
+  const original = this[k];
+  if (original instanceof Uint8Array) return { $b64: Buffer.from(original).toString('base64') };
   if (typeof v === 'bigint') return { $big: v.toString() };
   return v;
 }
@@ -108,12 +118,40 @@ interface Cached {
   readonly machineIdBlobs: readonly number[];
 }
 
+/** Plans with more than 1 MB of blobs are not worth storing. The copies of the user's files are not stored. */
+function cacheable(plan: LaunchPlan): boolean {
+  const copies = new Set(plan.copies.map((c) => c.blob));
+  return plan.blobs.reduce((n, b, i) => n + (copies.has(i) ? 0 : b.length), 0) < 1 << 20;
+}
+
+/** The plan as the cache stores it: the copies of the user's files (private home) left empty. */
+function withoutCopies(plan: LaunchPlan): LaunchPlan {
+  if (plan.copies.length === 0) return plan;
+  const blobs = [...plan.blobs];
+  for (const c of plan.copies) blobs[c.blob] = new Uint8Array();
+  return { ...plan, blobs };
+}
+
 /**
- * private-home's copies are the user's own files: they are not written into the cache (nor would large
- * ones be worth it).
+ * A cached plan's copies of the user's files, read afresh; undefined if one cannot be read (the plan is
+ * then made afresh). The cache entry's facts include each file's identity, so what is read is what the
+ * plan was made from.
  */
-function cacheable(policy: Policy, plan: LaunchPlan): boolean {
-  return policy.privateHomeList === undefined && plan.blobs.reduce((n, b) => n + b.length, 0) < 1 << 20;
+function withCopies(plan: LaunchPlan): LaunchPlan | undefined {
+  if (plan.copies.length === 0) return plan;
+  const blobs = [...plan.blobs];
+  for (const c of plan.copies) {
+    let r: ReturnType<typeof readBytes>;
+    try {
+      r = readBytes(c.src);
+    } catch (e) {
+      if (e instanceof SyscallError) return undefined; // unreadable now: plan afresh
+      throw e;
+    }
+    if (r === undefined || r.truncated) return undefined;
+    blobs[c.blob] = r.bytes;
+  }
+  return { ...plan, blobs };
 }
 
 function machineIdBlob(id: string): Uint8Array {
@@ -155,16 +193,18 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   if (hit !== undefined) {
     const facts: HostFacts = { ...caller, ...hit.system, bwrap: { path: hit.system.bwrap.path, options: new Set(hit.system.bwrap.options) } };
     ensureStateDirs(facts);
-    if (hit.summary.mkdirs.length > 0) {
-      const { applyMkdirs } = await import('../launch/mkdir.ts');
-      applyMkdirs(hit.summary.mkdirs, facts.home, facts.uid, facts.arch);
-    }
     const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing' | 'fsReport'>;
     const [blacklisted, whitelisted, privateLib] = hit.report.map(lines);
     const fsReport = { blacklisted, whitelisted, privateLib } as LaunchPlan['fsReport'];
     // The environment is not part of the key beyond what planning reads; the program's is rebuilt here.
-    const plan = refresh({ ...cached, missing: lines(hit.missing), fsReport, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts);
-    return { plan, facts, summary: hit.summary, fromCache: true };
+    const plan = withCopies(refresh({ ...cached, missing: lines(hit.missing), fsReport, env: applyEnvChanges(facts.env, cached.envChanges) }, hit.machineIdBlobs, facts));
+    if (plan !== undefined) {
+      if (hit.summary.mkdirs.rules.length > 0) {
+        const { applyMkdirs } = await import('../launch/mkdir.ts');
+        applyMkdirs(hit.summary.mkdirs, facts.uid, facts.arch);
+      }
+      return { plan, facts, summary: hit.summary, fromCache: true };
+    }
   }
 
   // Recorded from here on: the files the system facts come from are facts of the plan too.
@@ -185,18 +225,20 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   }
   const policy = outcome.policy;
   const program = programArgv(inv, policy, facts);
-  if (policy.fs.some((r) => r.kind === 'mkdir' || r.kind === 'mkfile')) {
+  const { hostMkdirs } = await import('../plan/mkdirs.ts');
+  const mkdirs = hostMkdirs(policy, homeSpellings(facts.home));
+  if (mkdirs.rules.length > 0) {
     const { applyMkdirs } = await import('../launch/mkdir.ts');
-    applyMkdirs(policy.fs, facts.home, facts.uid, facts.arch);
+    applyMkdirs(mkdirs, facts.uid, facts.arch);
   }
   const { planLaunch } = await import('../plan/plan.ts');
   const plan = planLaunch(policy, facts, { argv: program });
   const recording = stop();
-  const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic));
-  if (useCache && cacheable(policy, plan)) {
+  const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic), mkdirs);
+  if (useCache && cacheable(plan)) {
     const idBlob = Buffer.from(machineIdBlob(facts.randomId));
     const machineIdBlobs = policy.machineId ? plan.blobs.flatMap((b, i) => (idBlob.equals(b) ? [i] : [])) : [];
-    const { missing, fsReport, ...rest } = plan;
+    const { missing, fsReport, ...rest } = withoutCopies(plan);
     // NOTE: a path with a newline in it is not worth a format of its own: it only ever reaches --debug.
     const report = [fsReport.blacklisted, fsReport.whitelisted, fsReport.privateLib].map((l) => l.join('\n')) as [string, string, string];
     const system = { user: facts.user, home: facts.home, shell: facts.shell, cacheDir: facts.cacheDir, tools: facts.tools, bwrap: { path: facts.bwrap.path, options: [...facts.bwrap.options] } };

@@ -114,7 +114,9 @@ function real(ctx: FsContext, path: string): string {
 function hideOtherHomes(ctx: FsContext): void {
   if (!exists(ctx, '/home')) return;
   const homeRoot = real(ctx, '/home');
-  ctx.tree.mount(homeRoot, { kind: 'tmpfs', perms: 0o755 });
+  // Read-only, as the host's /home is to a user (bwrap's tmpfs belongs to the sandbox's user); the
+  // remount comes after the home is bound in it, and does not reach the home.
+  ctx.tree.mount(homeRoot, { kind: 'tmpfs', perms: 0o755 }, { ro: true });
   if (ctx.home.startsWith(`${homeRoot}/`)) bindSelf(ctx, ctx.home);
 }
 

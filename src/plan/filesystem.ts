@@ -6,9 +6,10 @@ import { planDevices } from './devices.ts';
 import { newContext } from './fs-context.ts';
 import { planPrivateBin } from './private-bin.ts';
 import { planPrivateLib } from './private-lib.ts';
+import { planSandboxMkdirs } from './mkdirs.ts';
 import { planPrivateDirs, planPrivateHome } from './private.ts';
 import { planRules } from './rules.ts';
-import type { FsReport, InitStep, MountOp } from './types.ts';
+import type { FsReport, InitStep, LaunchPlan, MountOp } from './types.ts';
 import { planWhitelist } from './whitelist.ts';
 import { lookupProgram, type Found } from './lookup.ts';
 import { planNetFiles } from './net-files.ts';
@@ -21,6 +22,7 @@ export interface FsPlan {
   readonly mounts: MountOp[];
   readonly initSteps: InitStep[];
   readonly blobs: Uint8Array[];
+  readonly copies: LaunchPlan['copies'];
   readonly missing: string[];
   readonly sockets: SocketPlan;
   readonly report: FsReport;
@@ -38,8 +40,9 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   planPrivateDirs(ctx);
   planPrivateBin(ctx);
   planPrivateLib(ctx, program);
-  planPrivateHome(ctx);
   planWhitelist(ctx);
+  planPrivateHome(ctx);
+  planSandboxMkdirs(ctx);
   planRules(ctx);
   planNetFiles(ctx);
   planUserDatabase(ctx);
@@ -48,8 +51,11 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   const { mounts, initSteps } = ctx.tree.emit();
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
-  // to the home directory, and so does kiln.
-  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : ctx.tree.covering(ctx.home)?.content.kind !== 'hidden' ? facts.home : '/';
+  // to the home directory, and so does kiln, if the home is there (a tmpfs such as private-tmp's /tmp
+  // holds it only if the plan put something at or beneath it).
+  const homeCover = ctx.tree.covering(ctx.home);
+  const homeThere = homeCover !== undefined && homeCover.content.kind !== 'hidden' && (homeCover.content.kind !== 'tmpfs' || ctx.tree.hasNodeAtOrUnder(ctx.home));
+  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : homeThere ? facts.home : '/';
   const report = {
     blacklisted: ctx.tree.list().flatMap((n) => (n.content.kind === 'hidden' ? [n.path] : [])),
     whitelisted: ctx.whitelisted,
@@ -61,6 +67,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     mounts,
     initSteps,
     blobs: ctx.blobs,
+    copies: ctx.copies,
     missing: [...new Set(ctx.missing)],
     sockets,
     report,

@@ -12,6 +12,8 @@ export interface FsContext {
   readonly fs: FsView;
   readonly tree: MountTree;
   readonly blobs: Uint8Array[];
+  /** Blobs that copy the caller's own files into a private home (see LaunchPlan.copies). */
+  readonly copies: { readonly blob: BlobRef; readonly src: string }[];
   /** Paths named by the policy that do not exist here; Firejail tolerates them, --debug lists them. */
   readonly missing: string[];
   /** What whitelist and private-lib brought into the sandbox, for --debug-whitelists and --debug-private-lib. */
@@ -32,6 +34,7 @@ export function newContext(policy: Policy, facts: HostFacts): FsContext {
     fs,
     tree: new MountTree(),
     blobs: [],
+    copies: [],
     missing: [],
     whitelisted: [],
     privateLib: [],
@@ -46,24 +49,68 @@ export function addBlob(ctx: FsContext, data: Uint8Array): BlobRef {
   return ctx.blobs.length - 1;
 }
 
+/**
+ * Under `private DIR` the sandbox's home is DIR: a rule's path in the home names what DIR holds there, not
+ * what the real home does. For such a path: where the home is mounted, its source, and the rest of the
+ * path; undefined for any other path (which names the host's own).
+ */
+function inPrivateDir(ctx: FsContext, path: string): { readonly at: string; readonly src: string; readonly rel: string } | undefined {
+  if (ctx.policy.privateHome?.kind !== 'dir') return undefined;
+  const node = ctx.tree.at(ctx.home);
+  if (node?.content.kind !== 'host' || node.content.src === ctx.home) return undefined;
+  const home = [ctx.facts.home, ctx.home].find((h) => h !== '/' && (path === h || path.startsWith(`${h}/`)));
+  return home === undefined ? undefined : { at: ctx.home, src: node.content.src, rel: path.slice(home.length) };
+}
+
+/** The canonical path of `path` in the sandbox (see inPrivateDir): the host's, or a path in a private DIR. */
+export function sandboxRealpath(ctx: FsContext, path: string): string | undefined {
+  const d = inPrivateDir(ctx, path);
+  if (d === undefined) return ctx.fs.realpath(path);
+  const r = ctx.fs.realpath(`${d.src}${d.rel}`);
+  if (r === undefined) return undefined;
+  return r === d.src || r.startsWith(`${d.src}/`) ? `${d.at}${r.slice(d.src.length)}` : r;
+}
+
 /** Expands a policy path (glob allowed) to existing paths; records it as missing when nothing matches. */
 export function expand(ctx: FsContext, pattern: string): string[] {
-  const found = hasGlob(pattern) ? expandGlob(pattern, ctx.fs) : ctx.fs.lstat(pattern) !== undefined ? [pattern] : [];
+  const d = inPrivateDir(ctx, pattern);
+  const look = d === undefined ? pattern : `${d.src}${d.rel}`;
+  const hits = hasGlob(look) ? expandGlob(look, ctx.fs) : ctx.fs.lstat(look) !== undefined ? [look] : [];
+  const found = d === undefined ? hits : hits.map((p) => `${d.at}${p.slice(d.src.length)}`);
   if (found.length === 0) ctx.missing.push(pattern);
   return found;
 }
 
-/** Hides a path the way a blacklist does: its canonical target, whatever the path's symlinks say. */
+/**
+ * Hides a path the way a blacklist does: its canonical target, whatever the path's symlinks say. Only
+ * what the sandbox would show there is hidden: inside a tmpfs (a private home) nothing of the host shows
+ * unless the plan put something there, and under a bind from elsewhere (`private DIR` as home) what shows
+ * is the source's. Hiding a path that is not there would only leave an empty mount point behind, in the
+ * sandbox or, under a bind, in the bound directory on the host.
+ */
 export function hide(ctx: FsContext, path: string): void {
-  const real = ctx.fs.realpath(path);
+  const real = sandboxRealpath(ctx, path);
   if (real === undefined) {
     ctx.missing.push(path);
     return;
   }
-  const info = ctx.fs.lstat(real);
+  const info = ctx.fs.lstat(behind(ctx, real));
   if (info === undefined) return;
+  const cover = ctx.tree.covering(real);
+  if (cover?.content.kind === 'hidden') return;
+  if (cover?.content.kind === 'tmpfs' && !ctx.tree.hasNodeAtOrUnder(real)) return;
   const content: Content = { kind: 'hidden', type: info.type === 'dir' ? 'dir' : 'file' };
   ctx.tree.mount(real, content);
+}
+
+/**
+ * The host path whose contents the sandbox shows at the canonical sandbox path `path`, by the plan so
+ * far: under a bind from elsewhere (a private DIR as home), the source's; else the path itself.
+ */
+export function behind(ctx: FsContext, path: string): string {
+  const cover = ctx.tree.covering(path);
+  if (cover?.content.kind !== 'host' || cover.content.src === cover.path) return path;
+  return `${cover.content.src}${path.slice(cover.path === '/' ? 0 : cover.path.length)}`;
 }
 
 /** The host's `path` bound at the same place, if it exists. */

@@ -189,6 +189,7 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     dieWithParent: true,
     newSession: false,
     blobs,
+    copies: fs.copies,
     seccomp: seccompBlobs,
     // Limits first: the bounding-set step gives up CAP_SYS_RESOURCE, which raising a limit needs.
     preExec: [

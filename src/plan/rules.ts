@@ -3,7 +3,7 @@
  * applied one after another as Firejail applies them to its live mount tree.
  */
 import { assertNever, UsageError } from '../errors.ts';
-import { expand, hide, setFlag, type FsContext } from './fs-context.ts';
+import { behind, expand, hide, sandboxRealpath, setFlag, type FsContext } from './fs-context.ts';
 import { matchPath } from './glob.ts';
 
 export function planRules(ctx: FsContext): void {
@@ -17,10 +17,6 @@ export function planRules(ctx: FsContext): void {
       case 'blacklist':
         for (const p of expand(ctx, rule.path)) {
           if (rule.except.some((pattern) => matchPath(pattern, p))) continue;
-          const real = fs.realpath(p);
-          // Inside a tmpfs nothing of the host shows unless something was put there; hiding an absent
-          // path would only create an empty mount point.
-          if (real !== undefined && tree.covering(real)?.content.kind === 'tmpfs' && !tree.hasNodeAtOrUnder(real)) continue;
           hide(ctx, p);
         }
         break;
@@ -29,15 +25,15 @@ export function planRules(ctx: FsContext): void {
       case 'noexec': {
         const flag = rule.kind === 'read-only' ? 'ro' : rule.kind === 'read-write' ? 'rw' : 'noexec';
         for (const p of expand(ctx, rule.path)) {
-          const real = fs.realpath(p);
+          const real = sandboxRealpath(ctx, p);
           if (real !== undefined) setFlag(ctx, real, flag);
         }
         break;
       }
       case 'tmpfs':
         for (const p of expand(ctx, rule.path)) {
-          const real = fs.realpath(p);
-          if (real !== undefined && fs.lstat(real)?.type === 'dir') tree.mount(real, { kind: 'tmpfs', perms: 0o755 });
+          const real = sandboxRealpath(ctx, p);
+          if (real !== undefined && fs.lstat(behind(ctx, real))?.type === 'dir') tree.mount(real, { kind: 'tmpfs', perms: 0o755 });
         }
         break;
       case 'bind': {

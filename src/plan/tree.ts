@@ -23,6 +23,11 @@ export type Content =
   | { readonly kind: 'data'; readonly blob: BlobRef; readonly perms?: number }
   /** A plain directory created inside a tmpfs parent (not a mount). */
   | { readonly kind: 'dir'; readonly perms?: number }
+  /**
+   * A plain file with the given contents, created inside a tmpfs parent (not a mount, so the program
+   * can replace or remove it as it could at home).
+   */
+  | { readonly kind: 'file'; readonly blob: BlobRef; readonly perms?: number }
   | { readonly kind: 'proc' }
   | { readonly kind: 'dev' };
 
@@ -37,6 +42,11 @@ export type Flag = 'ro' | 'rw' | 'noexec';
 
 function isUnder(path: string, dir: string): boolean {
   return dir === '/' ? path !== '/' : path.startsWith(`${dir}/`);
+}
+
+/** A directory or file made inside its parent's tmpfs: not a mount, so it provides no contents of its own. */
+function isPlain(c: Content): boolean {
+  return c.kind === 'dir' || c.kind === 'file';
 }
 
 export function parentOf(path: string): string {
@@ -69,7 +79,7 @@ export class MountTree {
   covering(path: string): Node | undefined {
     for (let p = path; ; p = parentOf(p)) {
       const n = this.nodes.get(p);
-      if (n !== undefined && n.content.kind !== 'dir') return n;
+      if (n !== undefined && !isPlain(n.content)) return n;
       if (p === '/') return undefined;
     }
   }
@@ -78,6 +88,11 @@ export class MountTree {
   showsHost(path: string): boolean {
     const n = this.covering(path);
     return n !== undefined && n.content.kind === 'host' && n.content.src === n.path;
+  }
+
+  /** The node at exactly `path`, mount or not. */
+  at(path: string): Node | undefined {
+    return this.nodes.get(path);
   }
 
   hasNodeAtOrUnder(path: string): boolean {
@@ -123,7 +138,7 @@ export class MountTree {
     }
     for (const n of this.nodes.values()) {
       if (n.path !== path && !isUnder(n.path, path)) continue;
-      if (n.content.kind === 'hidden' || n.content.kind === 'symlink' || n.content.kind === 'dir') continue;
+      if (n.content.kind === 'hidden' || n.content.kind === 'symlink' || isPlain(n.content)) continue;
       if (flag === 'noexec') n.noexec = true;
       else n.ro = flag === 'ro';
     }
@@ -254,6 +269,8 @@ function openOps(n: Node): MountOp[] {
       return [{ kind: 'bind-data', blob: c.blob, dest: n.path, writable: !n.ro, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
     case 'dir':
       return [{ kind: 'dir', dest: n.path, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
+    case 'file':
+      return [{ kind: 'file', blob: c.blob, dest: n.path, ...(c.perms !== undefined ? { perms: c.perms } : {}) }];
     case 'proc':
       return [{ kind: 'proc', dest: n.path }];
     case 'dev':

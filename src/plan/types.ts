@@ -140,6 +140,11 @@ export interface LaunchPlan {
   readonly dieWithParent: boolean;
   readonly newSession: boolean;
   readonly blobs: readonly Uint8Array[];
+  /**
+   * Blobs that are copies of the caller's own files (`src` on the host) put into a private home. The plan
+   * cache stores them empty and reads them afresh at launch: a cached plan never holds the user's files.
+   */
+  readonly copies: readonly { readonly blob: BlobRef; readonly src: string }[];
   /** seccomp programs (blob indices), loaded in order. */
   readonly seccomp: readonly BlobRef[];
   readonly preExec: readonly PreExecStep[];

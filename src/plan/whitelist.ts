@@ -11,6 +11,7 @@
 import type { FsRule } from '../policy/policy.ts';
 import { exists, expand, type FsContext } from './fs-context.ts';
 import { matchPath } from './glob.ts';
+import { privateHomeKind } from './private.ts';
 import { parentOf } from './tree.ts';
 
 export function topDirOf(ctx: FsContext, path: string): string | undefined {
@@ -96,9 +97,17 @@ export function planWhitelist(ctx: FsContext): void {
       byTop.set(top, list);
     }
   }
+  // As in Firejail, a private home (private, private DIR, private-home) ignores whitelists of the real
+  // home's contents: they would bind the real files into it. (It is planned after the whitelists, so a
+  // whitelist of /tmp or /home does not cover it.)
+  const privateHome = privateHomeKind(ctx.policy) !== undefined;
   // Outer tops first: a home under /tmp is mounted inside /tmp's tmpfs, not covered by it.
   for (const [top, entries] of [...byTop].sort(([a], [b]) => a.length - b.length)) {
     if (!exists(ctx, top)) continue;
+    if (privateHome && top === ctx.home) {
+      for (const e of entries) ctx.missing.push(`${e.path ?? e.link?.at ?? top} (whitelist ignored: private home)`);
+      continue;
+    }
     const mode = ctx.fs.lstat(top)?.mode ?? 0o755;
     ctx.tree.mount(top, { kind: 'tmpfs', perms: mode & 0o7777 });
     for (const e of [...entries].sort((a, b) => (a.path ?? '').length - (b.path ?? '').length)) {

@@ -136,8 +136,8 @@ const ENFORCEMENT: Enforcement = {
   timeout: true,
   'deterministic-exit-code': true,
   'deterministic-shutdown': true,
-  // accepted for compatibility; kiln has nothing to do for it
-  tab: true, // tab completion in private homes: nothing for kiln to do
+  // a private home gets no .inputrc that turns readline's completion off (plan/private.ts)
+  tab: true,
 };
 
 export function isEnforced(d: Directive): boolean {

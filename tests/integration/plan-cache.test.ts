@@ -4,7 +4,7 @@
  * controls show the cached launch did take effect before the change.
  */
 import { describe, expect, test } from 'bun:test';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kiln, tempDir } from '../lib/run.ts';
 
@@ -106,6 +106,47 @@ describe('plan cache', () => {
       const r = kiln(['--quiet', '--debug', '--noprofile', '/bin/sh', '-c', 'echo "v=$LAUNCH_VALUE"'], { env: { HOME: h.path, LAUNCH_VALUE: 'second' } });
       expect(r.stderr).toContain('plan (cached)');
       expect(r.stdout).toBe('v=second\n');
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test("a private home's copies of the user's files are never stored, and are read afresh", async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const secret = `cookie-${process.pid}-${Date.now()}`;
+      writeFileSync(join(h.path, '.Xauthority'), `${secret}\n`, { mode: 0o600 });
+      await settle();
+      const args = ['--noprofile', '--private'];
+      const read = 'cat "$HOME/.Xauthority"';
+      expect(launch(h.path, args, read).stdout).toBe(`${secret}\n`);
+      expect(cachedLaunch(h.path, args, read)).toBe(true); // control: the plan is cached
+      expect(launch(h.path, args, read).stdout).toBe(`${secret}\n`); // and the copy still made
+      // The state directory follows the registry: the runtime directory's kiln/, or ~/.cache/kiln.
+      const dirs = ['/run/kiln/plans', join(h.path, '.cache/kiln/plans'), ...(process.env['XDG_RUNTIME_DIR'] ? [`${process.env['XDG_RUNTIME_DIR']}/kiln/plans`] : [])];
+      const plans = dirs.filter((d) => existsSync(d) && statSync(d).uid === process.getuid?.()).flatMap((d) => readdirSync(d).map((n) => join(d, n)));
+      expect(plans.length).toBeGreaterThan(0);
+      // Blobs are stored in base64.
+      const stored = [secret, Buffer.from(`${secret}\n`).toString('base64')];
+      for (const f of plans) expect(stored.some((x) => readFileSync(f, 'utf8').includes(x))).toBe(false);
+      writeFileSync(join(h.path, '.Xauthority'), 'changed\n');
+      expect(launch(h.path, args, read).stdout).toBe('changed\n');
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  test('mkdir and mkfile in a private home, from a cached plan, are still made in the sandbox only', async () => {
+    const h = tempDir('kiln-cache-');
+    try {
+      const profile = join(h.path, 'p.profile');
+      writeFileSync(profile, 'mkdir ${HOME}/made/sub\nmkfile ${HOME}/made-file\n');
+      await settle();
+      const args = [`--profile=${profile}`, '--private'];
+      const probe = 'test -d "$HOME/made/sub" && test -f "$HOME/made-file"';
+      expect(launch(h.path, args, probe).code).toBe(0);
+      expect(cachedLaunch(h.path, args, probe)).toBe(true);
+      expect(existsSync(join(h.path, 'made')) || existsSync(join(h.path, 'made-file'))).toBe(false);
     } finally {
       h.cleanup();
     }
