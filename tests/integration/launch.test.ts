@@ -276,3 +276,56 @@ describe('terminal', () => {
 test('the sandbox sees the same file contents as the host', () => {
   expect(sandboxSh('cat /etc/hostname').stdout).toBe(readFileSync('/etc/hostname', 'utf8'));
 });
+
+describe('program lookup, as execvp does it inside the sandbox', () => {
+  /** A shim named python3 in `dir`, first on PATH, that exits 99 (as a ~/.pyenv/shims entry would run). */
+  function shimDir(dir: string): string {
+    const bin = join(dir, 'shims');
+    run(['mkdir', '-p', bin]);
+    writeFileSync(join(bin, 'python3'), '#!/bin/sh\nexit 99\n', { mode: 0o755 });
+    return bin;
+  }
+  const py = ['python3', '-c', 'raise SystemExit(5)'];
+
+  test.skipIf(!hasCommand('python3'))('a PATH entry the profile hides is skipped, and the next one runs', () => {
+    const d = tempDir();
+    try {
+      const PATH = `${shimDir(d.path)}:/usr/bin:/bin`;
+      // control: without the blacklist the shim is found first
+      expect(kiln(['--quiet', '--noprofile', ...py], { env: { PATH } }).code).toBe(99);
+      expect(kiln(['--quiet', '--noprofile', `--blacklist=${d.path}/shims`, ...py], { env: { PATH } }).code).toBe(5);
+      // noexec: execvp gets EACCES there and goes on searching
+      expect(kiln(['--quiet', '--noprofile', `--noexec=${d.path}/shims`, ...py], { env: { PATH } }).code).toBe(5);
+    } finally {
+      d.cleanup();
+    }
+  });
+
+  test.skipIf(!hasCommand('python3'))('a shim in the home that private hides is skipped (pyenv, cargo, ~/.local/bin)', () => {
+    const home = tempDir('kiln-home-');
+    try {
+      const PATH = `${shimDir(home.path)}:/usr/bin:/bin`;
+      expect(kiln(['--quiet', '--noprofile', ...py], { env: { PATH, HOME: home.path } }).code).toBe(99);
+      expect(kiln(['--quiet', '--noprofile', '--private', ...py], { env: { PATH, HOME: home.path } }).code).toBe(5);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test('a program only hidden places have exits 127, and the error names the PATH searched', () => {
+    const d = tempDir();
+    try {
+      const bin = join(d.path, 'bin');
+      run(['mkdir', '-p', bin]);
+      writeFileSync(join(bin, 'kiln-only-here'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const PATH = `${bin}:/usr/bin:/bin`;
+      expect(kiln(['--quiet', '--noprofile', 'kiln-only-here'], { env: { PATH } }).code).toBe(0);
+      const r = kiln(['--quiet', '--noprofile', `--blacklist=${bin}`, 'kiln-only-here'], { env: { PATH } });
+      expect(r.code).toBe(127);
+      expect(r.stderr).toContain(`PATH=${PATH}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      d.cleanup();
+    }
+  });
+});

@@ -24,6 +24,25 @@ describe('resource limits', () => {
     }
   });
 
+  test('limits bind the program, not the set-up: tiny limits still launch the default profile', () => {
+    // bwrap writes /etc/passwd and other files, tini and bwrap open fds and fork, and the init stage maps
+    // memory: none of that is bound by the program's limits. Each probe prints the limit it got.
+    const cases: [string, string, string][] = [
+      ['--rlimit-fsize=1024', 'ulimit -f', '1'],
+      ['--rlimit-nofile=8', 'ulimit -n', '8'],
+      ['--rlimit-nproc=1', 'ulimit -u', '1'],
+      ['--rlimit-as=20000000', 'ulimit -v', String(Math.floor(20000000 / 1024))],
+      ['--rlimit-sigpending=1', 'ulimit -i', '1'],
+      ['--rlimit-cpu=5', 'ulimit -t', '5'],
+    ];
+    for (const [option, probe, want] of cases) {
+      const r = run([KILN, '--quiet', option, '/bin/bash', '-c', probe]);
+      expect([option, r.code, r.stdout.trim()]).toEqual([option, 0, want]);
+      // control: the same probe without the option shows another value
+      expect(run([KILN, '--quiet', '/bin/bash', '-c', probe]).stdout.trim()).not.toBe(want);
+    }
+  });
+
   const hardNofile = run(['sh', '-c', 'ulimit -H -n']).stdout.trim();
   // CAP_SYS_RESOURCE is bit 24; some containers and VMs withhold it even from root.
   const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(run(['cat', '/proc/self/status']).stdout)?.[1] ?? '0'}`);
