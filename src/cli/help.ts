@@ -20,9 +20,14 @@ Differences from Firejail:
     and re-checks what each was made from; KILN_PLAN_CACHE=0 turns it off.
   - Options Firejail has and kiln does not enforce yet are accepted with a
     warning naming them; they are never silently ignored.
-  - When kiln is sent SIGINT, SIGTERM or SIGHUP, the sandbox is shut down and
-    kiln exits with 128+signal, as Firejail does; the program is killed with
-    SIGKILL rather than receiving the signal (see docs/launch.md).
+  - kiln's pid becomes tini (package tini), which stays resident and passes
+    every signal it gets to the program (Firejail passes only SIGTERM); kiln
+    then exits with the status the program chose. SIGPWR ends the sandbox.
+  - The program is looked up as execvp will inside the sandbox: PATH entries
+    the profile hides or makes noexec are skipped.
+  - Resource limits (rlimit-*) bind the program, not kiln's set-up.
+  - --timeout sends the program SIGTERM when time is up and SIGKILL ten
+    seconds later; kiln exits 124, or 137 if SIGKILL was needed.
 
 kiln options:
   --help                 show this text
@@ -59,5 +64,6 @@ Every Firejail profile command is also an option: private-dev is --private-dev,
 caps.drop all is --caps.drop=all. See firejail(1) and firejail-profile(5).
 
 Exit status: the program's own, or 128+N if it was killed by signal N;
-1 for a usage error, 127 if the program does not exist.
+1 for a usage error, 127 if the program does not exist in the sandbox,
+126 if it cannot be executed there, 124 when --timeout ended it.
 `;
