@@ -29,7 +29,7 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
     lines.push(`kiln: init stage: ${plan.init.capsByBwrap ? 'leaves capabilities to bwrap' : `keeps capabilities [${plan.init.keepCaps.join(',')}]`}`);
     for (const l of plan.init.rlimits) lines.push(`kiln: init sets ${l.name}=${l.value}`);
     for (const step of plan.init.steps) {
-      lines.push(`kiln: init step: ${step.kind} ${step.dest}${step.kind === 'remount' ? ` ${step.flags.join(',')}` : ''}`);
+      lines.push(`kiln: init step: ${step.kind}${'dest' in step ? ` ${step.dest}` : ''}${step.kind === 'remount' ? ` ${step.flags.join(',')}` : ''}`);
     }
   }
   for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);

@@ -209,6 +209,39 @@ function restoreSignals(reset: readonly number[], unblock: readonly number[], re
   if (l.sigprocmask(SIG_UNBLOCK, ptr(set), null) !== 0) throw new SyscallError('sigprocmask', errno());
 }
 
+const CLONE_NEWNET = 0x40000000;
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 1;
+
+/** A network namespace of our own, with loopback up, as bwrap's --unshare-net would leave it. */
+function unshareNet(): void {
+  const l = libc();
+  if (l.unshare(CLONE_NEWNET) !== 0) throw new SyscallError('unshare(CLONE_NEWNET)', errno());
+  const fd = l.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw new SyscallError('socket', errno(), 'to bring lo up');
+  try {
+    const ifr = new Uint8Array(40); // struct ifreq: ifr_name[16], then ifr_flags (short)
+    ifr.set(new TextEncoder().encode('lo'));
+    if (l.ioctl(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) throw new SyscallError('ioctl(SIOCGIFFLAGS)', errno(), 'lo');
+    ifr[16] = (ifr[16] ?? 0) | IFF_UP;
+    if (l.ioctl(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) throw new SyscallError('ioctl(SIOCSIFFLAGS)', errno(), 'lo');
+  } finally {
+    l.close(fd);
+  }
+}
+
+const SYSFS = cString('sysfs');
+
+function mountSysfs(dest: string): void {
+  if (libc().mount(ptr(SYSFS), ptr(cString(dest)), ptr(SYSFS), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null) !== 0) {
+    throw new SyscallError('mount(sysfs)', errno(), dest);
+  }
+}
+
 function apply(config: InitConfig): void {
   const l = libc();
   if (config.steps.length > 0) {
@@ -222,6 +255,12 @@ function apply(config: InitConfig): void {
         break;
       case 'hide':
         hide(step.dest);
+        break;
+      case 'unshare-net':
+        unshareNet();
+        break;
+      case 'sysfs':
+        mountSysfs(step.dest);
         break;
       default:
         assertNever(step);

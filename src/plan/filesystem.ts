@@ -28,6 +28,8 @@ export interface FsPlan {
   readonly report: FsReport;
   /** Finds a program as execvp will inside this sandbox (plan/lookup.ts). */
   readonly lookup: (name: string, pathVar: string | undefined, cwd: string) => Found;
+  /** Whether the sandbox shows the host's `path` at the same place. */
+  readonly showsHost: (path: string) => boolean;
   /** Whether the sandbox shows the host's `path` unchanged, and lets it execute. */
   readonly runsHostFile: (path: string) => boolean;
 }
@@ -72,6 +74,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     sockets,
     report,
     lookup: (name, pathVar, dir) => lookupProgram(tree, facts.fs, name, pathVar, dir),
+    showsHost: (path) => tree.showsHost(path),
     runsHostFile: (path) => tree.showsHost(path) && tree.covering(path)?.noexec !== true,
   };
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import type { FsPlan } from './filesystem.ts';
 import { compileSeccomp } from './seccomp.ts';
 import { applyEnvChanges } from './env.ts';
-import type { EnvChanges, InitPlan, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
+import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
 
 export interface LaunchRequest {
   /**
@@ -32,13 +32,14 @@ function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
   ns.push('pid');
   if (policy.ipcNamespace) ns.push('ipc');
   if (policy.hostname !== undefined) ns.push('uts');
-  if (policy.net.kind !== 'host') ns.push('net');
+  // NOTE: not `net` for bwrap: the init stage makes the network namespace (see planNetworkSteps).
   return ns;
 }
 
 const CAP_DAC_OVERRIDE = 1;
 const CAP_DAC_READ_SEARCH = 2;
 const CAP_SETPCAP = 8;
+const CAP_NET_ADMIN = 12;
 const CAP_SYS_ADMIN = 21;
 const CAP_SYS_RESOURCE = 24;
 
@@ -55,9 +56,11 @@ interface CapsPlan {
  * exec (see plan/caps.ts). When the init stage runs, bwrap must leave it CAP_SYS_ADMIN (for its mounts)
  * and CAP_SETPCAP (to empty the bounding set afterwards); the init then drops to `keep`.
  */
-function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, raiseLimits: boolean): CapsPlan {
+function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, raiseLimits: boolean, network: boolean): CapsPlan {
   // The init stage walks into directories the profile made mode 0000 to remount what is beneath them.
   const initCaps = withInit ? [CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SETPCAP, CAP_SYS_ADMIN] : [];
+  // Bringing loopback up in the namespace it makes.
+  if (network) initCaps.push(CAP_NET_ADMIN);
   // Root may raise a hard limit; the init stage sets limits, so it keeps CAP_SYS_RESOURCE until then.
   if (raiseLimits && facts.isRoot) initCaps.push(CAP_SETPCAP, CAP_SYS_RESOURCE);
   if (!facts.isRoot) {
@@ -89,6 +92,32 @@ function planWarnings(policy: Policy, facts: HostFacts): string[] {
     w.push('nogroups: an unprivileged user namespace cannot drop supplementary groups (they show as nogroup but still grant access)');
   }
   return w;
+}
+
+/**
+ * `net none` (and, until they are enforced, the other network kinds): the init stage unshares the network
+ * namespace and mounts a sysfs of its own over the host's, so that /sys/class/net shows only `lo`, as
+ * under Firejail; then it hides again what the baseline hid under /sys.
+ * NOTE: bwrap's --unshare-net would make the namespace in bwrap's first user namespace, but an unprivileged
+ * sandbox with --dev runs the program (and the init stage) in a second one nested below it, and a sysfs
+ * can only be mounted from the user namespace that owns the network namespace.
+ */
+function planNetworkSteps(policy: Policy, fs: FsPlan): { steps: InitStep[]; movedHides: ReadonlySet<string> } {
+  if (policy.net.kind === 'host') return { steps: [], movedHides: new Set() };
+  const steps: InitStep[] = [{ kind: 'unshare-net' }];
+  const movedHides = new Set<string>();
+  if (fs.showsHost('/sys')) {
+    steps.push({ kind: 'sysfs', dest: '/sys' });
+    // NOTE: the kernel lets a user namespace mount a sysfs only where one is already fully visible: no
+    // mount it inherits locked may cover anything but an empty directory. So bwrap leaves /sys whole and
+    // the init stage hides these after its own sysfs is in place.
+    for (const p of fs.report.blacklisted) {
+      if (!p.startsWith('/sys/')) continue;
+      steps.push({ kind: 'hide', dest: p });
+      movedHides.add(p);
+    }
+  }
+  return { steps, movedHides };
 }
 
 /** The PATH execvp will search in the sandbox: the program's environment's, or execvp's default. */
@@ -159,12 +188,16 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
   const argv = [program.path, ...args];
   const rlimits = planRlimits(policy);
   const supervisor = planSupervisor(policy, facts);
-  const mountInit = fs.initSteps.length > 0;
+  const net = planNetworkSteps(policy, fs);
+  const netSteps = net.steps;
+  const initSteps = [...netSteps, ...fs.initSteps];
+  const mounts = net.movedHides.size === 0 ? fs.mounts : fs.mounts.filter((m) => !net.movedHides.has(m.dest));
+  const mountInit = initSteps.length > 0;
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
   const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined);
   const withInit = signalReset.kind === 'init';
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: policy.env };
-  const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0);
+  const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0, netSteps.length > 0);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
   const filter = compileSeccomp(policy.seccomp, facts.arch, withInit ? 'init' : 'bwrap');
@@ -173,12 +206,12 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
   // Without mounts or limits to raise, bwrap sets the program's capabilities, as it does without the init.
   const capsByBwrap = !mountInit && !(rlimits.length > 0 && facts.isRoot);
   const init: InitPlan | undefined = withInit
-    ? { steps: fs.initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap }
+    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,
     namespaces: planNamespaces(policy, facts),
-    mounts: fs.mounts,
+    mounts,
     ...(policy.hostname !== undefined ? { hostname: policy.hostname } : {}),
     capDrop: caps.drop,
     capAdd: caps.add,

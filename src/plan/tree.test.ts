@@ -5,7 +5,7 @@ function ops(t: MountTree): string[] {
   const { mounts, initSteps } = t.emit();
   return [
     ...mounts.map((m) => [m.kind, 'src' in m ? m.src : '', m.dest].filter((x) => x !== '').join(' ')),
-    ...initSteps.map((s) => `init ${s.kind} ${s.dest}${s.kind === 'remount' ? ` ${s.flags.join(',')}` : ''}`),
+    ...initSteps.map((s) => `init ${s.kind}${'dest' in s ? ` ${s.dest}` : ''}${s.kind === 'remount' ? ` ${s.flags.join(',')}` : ''}`),
   ];
 }
 

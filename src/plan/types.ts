@@ -50,7 +50,14 @@ export type InitStep =
    * anything else), but with one mount call instead of bwrap's mount-table re-read per op. A missing
    * `dest` is skipped.
    */
-  | { readonly kind: 'hide'; readonly dest: string };
+  | { readonly kind: 'hide'; readonly dest: string }
+  /**
+   * A network namespace of the init stage's own, with loopback up (`net none`). Made here rather than by
+   * bwrap so that it belongs to the user namespace the init stage runs in, where a sysfs may be mounted.
+   */
+  | { readonly kind: 'unshare-net' }
+  /** A fresh, read-only sysfs at `dest`, showing the sandbox's own network namespace, not the host's. */
+  | { readonly kind: 'sysfs'; readonly dest: string };
 
 /**
  * kiln's in-sandbox init stage: kiln's own binary, passed into the sandbox as an open fd and exec'd by

@@ -33,6 +33,8 @@ const SYMBOLS = {
   unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
   realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
   free: { args: [FFIType.ptr], returns: FFIType.void },
+  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   sigprocmask: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   syscall: { args: [FFIType.i64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i64 },
