@@ -177,7 +177,10 @@ function apply(config: InitConfig): void {
   for (const b64 of config.seccomp) loadSeccomp(Buffer.from(b64, 'base64'));
 }
 
-/** The first executable `name` on PATH, for a join; a name with a slash is taken as it is. */
+/**
+ * The first executable `name` on PATH, for a join; a name with a slash is taken as it is. A directory the
+ * joiner cannot search is skipped, as execvp(3) skips it (isExecutableFile).
+ */
 function searchPath(name: string): string {
   if (name.includes('/')) return name;
   for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {

@@ -4,11 +4,11 @@
  * runs and other sandboxes on the machine do not matter), judges them by what they do, and has a control.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IS_ROOT, KILN, hasCommand, kiln, run, tempDir } from '../lib/run.ts';
-import { isRunning, listJson, startSandbox, uniqueName, waitFor, type Running } from './manage-helpers.ts';
+import { IS_ROOT, KILN, STACK_FRAME, hasCommand, kiln, run, tempDir } from '../lib/run.ts';
+import { OTHER_USER, asOther, isRunning, listJson, startSandbox, uniqueName, waitFor, type Running } from './manage-helpers.ts';
 
 const started: Running[] = [];
 async function sandbox(tag: string, extra: readonly string[] = [], program?: readonly string[]): Promise<Running> {
@@ -152,6 +152,29 @@ describe('--join', () => {
     const r = kiln(['--join-network=' + shared.name, 'true']);
     expect(r.code).toBe(1); // no network namespace of its own
     expect(r.stderr).toContain("shares the host's network namespace");
+  });
+
+  // NOTE: root may search any directory, so under root the joiner is the other test user, kept out of a
+  // directory only root may enter; an unprivileged run shuts itself out of a mode 0000 directory.
+  test.skipIf(IS_ROOT && OTHER_USER === undefined)('a PATH entry the joiner cannot search is skipped, as execvp skips it', async () => {
+    const d = tempDir();
+    const locked = join(d.path, 'locked');
+    mkdirSync(locked, { mode: 0o000 });
+    const withPath = (path: string, argv: readonly string[]) => (IS_ROOT ? asOther(['env', `PATH=${path}`, ...argv]) : ['env', `PATH=${path}`, ...argv]);
+    const hostile = `${locked}:/usr/bin:/bin`;
+    try {
+      expect(run(withPath('/usr/bin:/bin', ['ls', locked])).code).not.toBe(0); // control: it really is closed
+      const sb = await startSandbox(uniqueName('joinpath'), [], ['sleep', '120'], { asOtherUser: IS_ROOT });
+      started.push(sb);
+      const joined = run(withPath(hostile, [KILN, `--join=${sb.name}`, 'sh', '-c', 'exit 7']), { cwd: '/tmp' });
+      expect(joined.stderr).not.toMatch(STACK_FRAME);
+      expect(joined.code).toBe(7); // the program ran: found past the closed directory
+      expect(run(withPath(hostile, [KILN, `--join=${sb.name}`, 'kiln-no-such-program']), { cwd: '/tmp' }).code).toBe(127);
+      expect(run(withPath(hostile, [KILN, '--quiet', '--noprofile', 'sh', '-c', 'exit 5']), { cwd: '/tmp' }).code).toBe(5);
+    } finally {
+      chmodSync(locked, 0o700); // its owner may remove it again
+      d.cleanup();
+    }
   });
 
   test('an unknown sandbox is a usage error naming the option', () => {
