@@ -1,6 +1,15 @@
 /** What the parent hands the in-sandbox init stage, through an inherited memfd. */
 import type { InitStep } from '../plan/types.ts';
 
+/**
+ * A resource limit, nice value or CPU affinity a join re-applies: the launch's pre-exec step of that kind,
+ * as JSON carries it (an rlimit's value as a decimal string, since JSON has no 64-bit integers).
+ */
+export type JoinLimit =
+  | { readonly kind: 'rlimit'; readonly name: string; readonly resource: number; readonly value: string }
+  | { readonly kind: 'nice'; readonly value: number }
+  | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] };
+
 export interface InitConfig {
   readonly steps: readonly InitStep[];
   readonly keepCaps: readonly number[];
