@@ -177,6 +177,57 @@ describe('--join', () => {
     }
   });
 
+  /** `Max open files` and `Max address space` of /proc/self/limits: [soft, hard]. */
+  const limitsOf = (text: string, what: string) => new RegExp(`^${what} +(\\S+) +(\\S+)`, 'm').exec(text)?.slice(1, 3);
+
+  test("the joined process gets the sandbox's resource limits, nice value and CPU affinity", async () => {
+    // rlimit-as below what Bun holds: the init stage must set it last, or it could not go on.
+    const ownNice = Number(run(['nice']).stdout.trim());
+    const nice = Math.min(ownNice + 3, 19); // a lower nice value than the joiner's own is not the joiner's to take
+    const limited = await sandbox('joinlim', ['--rlimit-nofile=64', '--rlimit-as=800000000', `--nice=${nice}`, '--cpu=0']);
+    const plain = await sandbox('joinlimctl');
+    const probe = 'cat /proc/self/limits; echo "nice $(nice)"; grep Cpus_allowed_list /proc/self/status';
+    const r = kiln([`--join=${limited.name}`, 'sh', '-c', probe]);
+    expect(r.code).toBe(0);
+    expect(limitsOf(r.stdout, 'Max open files')).toEqual(['64', '64']);
+    expect(limitsOf(r.stdout, 'Max address space')).toEqual(['800000000', '800000000']);
+    expect(r.stdout).toContain(`nice ${nice}\n`);
+    expect(r.stdout).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    // control: a join into a sandbox without them has the joiner's own
+    const c = kiln([`--join=${plain.name}`, 'sh', '-c', probe]);
+    expect(c.code).toBe(0);
+    const own = readFileSync('/proc/self/limits', 'utf8');
+    expect(limitsOf(c.stdout, 'Max open files')).toEqual(limitsOf(own, 'Max open files'));
+    expect(limitsOf(c.stdout, 'Max address space')).toEqual(limitsOf(own, 'Max address space'));
+    expect(c.stdout).toContain(`nice ${ownNice}\n`);
+  });
+
+  test("the joined process gets the sandbox's env, rmenv and the variables of the sockets it cut off", async () => {
+    const changed = await sandbox('joinenv', ['--env=FOO=bar', '--rmenv=HOME', '--x11=none']);
+    const plain = await sandbox('joinenvctl');
+    const probe = ['sh', '-c', 'echo "${FOO-unset} ${HOME-unset} ${DISPLAY-unset}"'];
+    // NOTE: the joiner's own HOME: an unprivileged joiner without a runtime directory finds its registry there.
+    const env = { DISPLAY: ':77' };
+    expect(kiln([`--join=${changed.name}`, ...probe], { env }).stdout).toBe('bar unset unset\n');
+    expect(kiln([`--join=${plain.name}`, ...probe], { env }).stdout).toBe(`unset ${process.env['HOME']} :77\n`); // control
+  });
+
+  test.skipIf(!hasCommand('python3'))('a join into an x11 none sandbox cannot reach the host\'s abstract unix sockets', async () => {
+    const socket = `kiln-join-probe-${process.pid}`;
+    const server = Bun.spawn(['python3', '-c', `import socket,time; s=socket.socket(socket.AF_UNIX); s.bind("\\0${socket}"); s.listen(8); time.sleep(60)`]);
+    try {
+      const connect = ['python3', '-c', `import socket; s=socket.socket(socket.AF_UNIX); s.connect("\\0${socket}")`];
+      const cut = await sandbox('joinx11', ['--x11=none']);
+      const plain = await sandbox('joinx11ctl');
+      await waitFor('the probe socket', () => (run(connect).code === 0 ? true : undefined));
+      expect(kiln([`--join=${plain.name}`, ...connect]).code).toBe(0); // control: the same join without it connects
+      expect(kiln([`--join=${cut.name}`, ...connect]).code).not.toBe(0);
+      expect(kiln([`--join=${cut.name}`, 'true']).code).toBe(0); // and the join itself works
+    } finally {
+      server.kill();
+    }
+  });
+
   test('an unknown sandbox is a usage error naming the option', () => {
     const r = kiln(['--join=kiln-no-such-sandbox', 'true']);
     expect(r.code).toBe(1);
