@@ -121,13 +121,15 @@ test('an error no one expected is one line and exit 1, with its stack only under
 
 for (const actor of ACTORS) {
   describe(`as ${actor.label}`, () => {
-    // Root's private directory: only root may enter it. mkdtemp makes it mode 0700.
-    const top = mkdtempSync(join(tmpdir(), 'kiln-cli-errors-'));
-    const dirs: Dirs = { locked: join(top, 'locked'), work: join(top, 'work') };
+    let top = '';
+    let dirs: Dirs = { locked: '', work: '' };
     const started: Running[] = [];
     let sandbox = '';
 
     beforeAll(async () => {
+      // The caller's private directory (mkdtemp makes it mode 0700): under root, only root may enter it.
+      top = mkdtempSync(join(tmpdir(), 'kiln-cli-errors-'));
+      dirs = { locked: join(top, 'locked'), work: join(top, 'work') };
       mkdirSync(dirs.locked, { mode: 0o000 });
       mkdirSync(dirs.work, { mode: 0o700 });
       const profile = join(dirs.work, 'errors.profile');
