@@ -1,9 +1,31 @@
 /**
  * kiln's entry point. The same binary is also the in-sandbox init stage (`--kiln-init=FD`), which loads
  * only what it needs. performance.now() counts from process start, which the startup message reports.
+ *
+ * cli/main.ts turns every error of a command into a message and an exit status; what still gets here (an
+ * error in the init stage, in a callback, or in printing a message) is reported in one line and exits 1,
+ * never as a stack trace unless asked for.
  */
+import { debugRequested, formatInternalError } from './internal-error.ts';
+import { writeAll } from './sys/fs.ts';
+
 const argv = process.argv.slice(2);
-if (argv[0]?.startsWith('--kiln-init=') && argv[1] === '--') {
+const isInit = argv[0]?.startsWith('--kiln-init=') === true && argv[1] === '--';
+
+function fail(e: unknown): never {
+  const text = formatInternalError(e, isInit ? 'kiln: init' : 'kiln', debugRequested(isInit ? [] : argv, process.env));
+  try {
+    writeAll(2, text); // synchronous, so that the line is out before the exit
+  } catch {
+    // libc is out of reach (bun:ffi cannot start without its JIT under a small rlimit-as): Bun's own way.
+    console.error(text.trimEnd());
+  }
+  process.exit(1);
+}
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+if (isInit) {
   void import('./launch/init.ts').then(({ runInit }) => runInit(Number(argv[0]?.slice('--kiln-init='.length)), argv.slice(2)));
 } else {
   void import('./cli/main.ts').then(({ main }) =>

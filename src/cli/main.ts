@@ -4,6 +4,7 @@
  */
 import pkg from '../../package.json' with { type: 'json' };
 import { HostError, SyscallError, UsageError } from '../errors.ts';
+import { debugRequested, formatInternalError } from '../internal-error.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
 import { parseArgs, type Invocation } from './args.ts';
@@ -140,6 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       writeAll(2, `kiln: ${e.message}\n`);
       return 1;
     }
-    throw e;
+    writeAll(2, formatInternalError(e, 'kiln', debugRequested(argv, process.env)));
+    return 1;
   }
 }

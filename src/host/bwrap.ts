@@ -3,7 +3,7 @@
  * (distributions backport options). The answer is cached per bwrap binary, keyed by path, size and mtime,
  * so a launch normally costs one stat and one small read instead of a process start.
  */
-import { HostError, SyscallError } from '../errors.ts';
+import { HostError } from '../errors.ts';
 import { isExecutableFile, noteContents, readText, stat, unrecorded } from '../sys/fs.ts';
 
 export interface BwrapInfo {
@@ -19,13 +19,9 @@ export function findExecutable(name: string, pathVar: string | undefined): strin
   if (name.includes('/')) return isExecutableFile(name) ? name : undefined;
   for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     if (dir === '') continue;
+    // An unreadable PATH entry is skipped, as execvp(3) skips it (isExecutableFile says false).
     const candidate = `${dir}/${name}`;
-    try {
-      if (isExecutableFile(candidate)) return candidate;
-    } catch (e) {
-      // An unreadable PATH entry is skipped, as execvp(3) skips it.
-      if (!(e instanceof SyscallError)) throw e;
-    }
+    if (isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }

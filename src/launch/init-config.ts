@@ -1,5 +1,14 @@
 /** What the parent hands the in-sandbox init stage, through an inherited memfd. */
-import type { InitStep } from '../plan/types.ts';
+import type { EnvChanges, InitStep } from '../plan/types.ts';
+
+/**
+ * A resource limit, nice value or CPU affinity a join re-applies: the launch's pre-exec step of that kind,
+ * as JSON carries it (an rlimit's value as a decimal string, since JSON has no 64-bit integers).
+ */
+export type JoinLimit =
+  | { readonly kind: 'rlimit'; readonly name: string; readonly resource: number; readonly value: string }
+  | { readonly kind: 'nice'; readonly value: number }
+  | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] };
 
 export interface InitConfig {
   readonly steps: readonly InitStep[];
@@ -36,6 +45,15 @@ export interface InitConfig {
   readonly keepBounding?: boolean;
   /** Look the program up on PATH inside the sandbox (a join names programs as a user types them). */
   readonly searchPath?: boolean;
+  /**
+   * The sandbox's resource limits, nice value and CPU affinity, set just before the filters, as far as the
+   * joiner may set them (never beyond: see src/launch/join-apply.ts). Absent: none.
+   */
+  readonly limits?: readonly JoinLimit[];
+  /** Scope abstract unix sockets with Landlock, as the sandbox's launch did (x11 none, dbus-* none). */
+  readonly scopeAbstract?: boolean;
+  /** The sandbox's environment changes, applied to the joiner's environment. Absent: none. */
+  readonly env?: EnvChanges;
   /** A file transfer (--ls, --get, --put) to perform in place of running a program. */
   readonly transfer?: TransferOp;
 }

@@ -8,11 +8,14 @@
  * copies can be remounted with flags added.
  */
 import { assertNever, SyscallError } from '../errors.ts';
+import { applyEnvChanges } from '../plan/env.ts';
 import type { InitStep } from '../plan/types.ts';
 import { isExecutableFile, mountOf, readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { decodeInitConfig, type InitConfig } from './init-config.ts';
+import { applyJoinLimits } from './join-apply.ts';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, mountFlags, parseMountinfo } from './mountinfo.ts';
+import { applyPreExec } from './pre-exec.ts';
 
 const CLONE_NEWNS = 0x00020000;
 const ENOENT = 2;
@@ -144,12 +147,23 @@ function dropCapabilities(keep: readonly number[], lastCap: number, keepBounding
   if (l.capset(ptr(header), ptr(data)) !== 0) throw new SyscallError('capset', errno());
 }
 
-function loadSeccomp(program: Uint8Array): void {
+/** A seccomp program and the struct sock_fprog over it, both kept alive by the caller until loaded. */
+interface Filter {
+  readonly program: Uint8Array;
+  readonly fprog: BigUint64Array;
+}
+
+function prepareFilter(b64: string): Filter {
   // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+  const program = Buffer.from(b64, 'base64');
   const fprog = new BigUint64Array(2);
   fprog[0] = BigInt(program.length / 8);
   fprog[1] = BigInt(ptr(program));
-  if (libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, BigInt(ptr(fprog)), 0, 0) !== 0) {
+  return { program, fprog };
+}
+
+function loadSeccomp(filter: Filter): void {
+  if (libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, BigInt(ptr(filter.fprog)), 0, 0) !== 0) {
     throw new SyscallError('prctl(PR_SET_SECCOMP)', errno());
   }
 }
@@ -242,6 +256,17 @@ function mountSysfs(dest: string): void {
   }
 }
 
+/**
+ * The last steps before the exec: the signals' dispositions, a join's or a launch's limits (see join-apply.ts: nothing may be allocated after
+ * them), then the filters, last of all, since they may forbid setrlimit.
+ */
+function applyLast(config: InitConfig, filters: readonly Filter[], setLimits: () => void): void {
+  restoreSignals(config.defaultSignals ?? [], config.unblockSignals ?? [], config.reignoreSignals ?? []);
+  if (config.limits !== undefined) applyJoinLimits(config.limits);
+  setLimits();
+  for (const f of filters) loadSeccomp(f);
+}
+
 function apply(config: InitConfig): void {
   const l = libc();
   if (config.steps.length > 0) {
@@ -269,13 +294,22 @@ function apply(config: InitConfig): void {
   raiseHardLimits(config.rlimits ?? []);
   if (config.capsByBwrap !== true) dropCapabilities(config.keepCaps, config.lastCap, config.keepBounding === true);
   if (config.noNewPrivs === true && l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new SyscallError('prctl(PR_SET_NO_NEW_PRIVS)', errno());
-  for (const b64 of config.seccomp) loadSeccomp(Buffer.from(b64, 'base64'));
+  // Before the filters, which may not allow Landlock's system calls.
+  if (config.scopeAbstract === true) applyPreExec([{ kind: 'landlock-scope-abstract' }]);
 }
 
-/** The first executable `name` on PATH, for a join; a name with a slash is taken as it is. */
-function searchPath(name: string): string {
+function fail(e: unknown): never {
+  writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+
+/**
+ * The first executable `name` on PATH, for a join; a name with a slash is taken as it is. A directory the
+ * joiner cannot search is skipped, as execvp(3) skips it (isExecutableFile).
+ */
+function searchPath(name: string, pathVar: string | undefined): string {
   if (name.includes('/')) return name;
-  for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     const path = `${dir === '' ? '.' : dir}/${name}`;
     if (isExecutableFile(path)) return path;
   }
@@ -292,26 +326,32 @@ export function runInit(configFd: number, argv: readonly string[]): void {
   try {
     apply(config);
   } catch (e) {
-    writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    fail(e);
   }
+  const filters = config.seccomp.map(prepareFilter);
   const transfer = config.transfer;
   if (transfer !== undefined) {
+    try {
+      applyLast(config, filters, () => {});
+    } catch (e) {
+      fail(e);
+    }
     // Loaded on demand: a launch's init stage never pays for it.
     void import('../registry/transfer-op.ts').then(({ runTransferOp }) => process.exit(runTransferOp(transfer)));
     return;
   }
-  const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
-  const file = cString(config.searchPath === true ? searchPath(argv[0] ?? '') : (argv[0] ?? ''));
+  // A join's program gets the sandbox's environment changes, and is looked up on the PATH they leave.
+  const own = Object.fromEntries(Object.entries(process.env).map(([k, v]) => [k, v ?? '']));
+  const env = config.env !== undefined ? applyEnvChanges(own, config.env) : Object.entries(own).map(([k, v]) => `${k}=${v}`);
+  const pathVar = env.findLast((e) => e.startsWith('PATH='))?.slice('PATH='.length);
+  const file = cString(config.searchPath === true ? searchPath(argv[0] ?? '', pathVar) : (argv[0] ?? ''));
   const a = cStringArray(argv);
   const en = cStringArray(env);
   const setLimits = prepareLimits(config.rlimits ?? []);
   try {
-    restoreSignals(config.defaultSignals ?? [], config.unblockSignals ?? [], config.reignoreSignals ?? []);
-    setLimits();
+    applyLast(config, filters, setLimits);
   } catch (e) {
-    writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    fail(e);
   }
   libc().execve(ptr(file), ptr(a.array), ptr(en.array));
   const err = errno();

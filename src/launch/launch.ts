@@ -4,7 +4,7 @@
  */
 import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
-import type { RegistryEntry } from '../registry/entry.ts';
+import { joinFields, type RegistryEntry } from '../registry/entry.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
 import { openForWriting } from '../sys/fs.ts';
 import { execBwrap, prepareExec } from './exec.ts';
@@ -62,6 +62,7 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     seccomp: [...plan.seccomp, ...(plan.init?.seccomp ?? [])].map((i) => Buffer.from(typeof i === 'number' ? (plan.blobs[i] ?? new Uint8Array()) : i).toString('base64')),
     caps: meta.caps,
     ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
+    ...joinFields(plan),
   };
   let file: string | undefined;
   let infoFd: number | undefined;

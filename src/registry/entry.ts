@@ -7,6 +7,9 @@
  * An entry is live while a process with its pid and its start time exists; kiln removes dead entries
  * whenever it reads the registry, so an entry disappears even if its sandbox was killed with SIGKILL.
  */
+import { assertNever } from '../errors.ts';
+import type { JoinLimit } from '../launch/init-config.ts';
+import type { EnvChanges, LaunchPlan } from '../plan/types.ts';
 
 export interface RegistryEntry {
   readonly version: 1;
@@ -30,9 +33,53 @@ export interface RegistryEntry {
   readonly seccomp: readonly string[];
   readonly caps: readonly number[] | 'unchanged';
   readonly protocols?: readonly string[];
+  // What `--join` re-applies besides the filters. Absent (a sandbox without them, or an entry written by a
+  // kiln that did not record them): nothing to re-apply.
+  /** Resource limits, nice value and CPU affinity, in the launch's order. */
+  readonly limits?: readonly JoinLimit[];
+  /** Abstract unix sockets scoped with Landlock (`x11 none`, `dbus-* none` without a network namespace). */
+  readonly scopeAbstract?: true;
+  /** The launch's environment changes: `rmenv` and cut-off sockets' variables unset, then `env` set. */
+  readonly env?: EnvChanges;
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+const RLIM_INFINITY = (1n << 64n) - 1n;
+/** The highest CPU number Linux can be built for (CONFIG_NR_CPUS); bounds the mask a join allocates. */
+const MAX_CPU = 8191;
+const isInt = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+function isLimit(v: unknown): v is JoinLimit {
+  if (typeof v !== 'object' || v === null) return false;
+  const l = v as Record<string, unknown>;
+  switch (l['kind']) {
+    case 'rlimit':
+      return (
+        typeof l['name'] === 'string' && /^rlimit-[a-z]+$/.test(l['name']) && isInt(l['resource'], 0, 15) &&
+        typeof l['value'] === 'string' && /^\d{1,20}$/.test(l['value']) && BigInt(l['value']) <= RLIM_INFINITY
+      );
+    case 'nice':
+      return isInt(l['value'], -20, 19);
+    case 'cpu-affinity':
+      return Array.isArray(l['cpus']) && l['cpus'].length > 0 && l['cpus'].every((c) => isInt(c, 0, MAX_CPU));
+    default:
+      return false;
+  }
+}
+
+/** An environment variable's name: what execve and a shell could carry (no `=`, no NUL). */
+const isEnvName = (v: unknown): v is string => typeof v === 'string' && /^[^=\0]+$/.test(v);
+
+function isEnvChanges(v: unknown): v is EnvChanges {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  return (
+    Array.isArray(e['unset']) && e['unset'].every(isEnvName) &&
+    Array.isArray(e['set']) &&
+    e['set'].every((p: unknown) => Array.isArray(p) && p.length === 2 && isEnvName(p[0]) && typeof p[1] === 'string' && !p[1].includes('\0'))
+  );
+}
 
 /**
  * An entry, or undefined for a torn or foreign file. NOTE: root reads users' registries, so every field
@@ -61,8 +108,47 @@ export function parseEntry(text: string): RegistryEntry | undefined {
     typeof v.started === 'number' &&
     isStrings(v.seccomp) &&
     (v.caps === 'unchanged' || (Array.isArray(v.caps) && v.caps.every((c) => Number.isInteger(c) && c >= 0 && c < 64))) &&
-    (v.protocols === undefined || isStrings(v.protocols));
+    (v.protocols === undefined || isStrings(v.protocols)) &&
+    // NOTE: a user's entry is read by root, whose join of that sandbox runs as the user from the start
+    // (setpriv): a forged limit or variable can reach only the user's own process, and the kernel refuses
+    // a limit or nice value beyond what the user may set.
+    (v.limits === undefined || (Array.isArray(v.limits) && v.limits.length <= 16 && v.limits.every(isLimit))) &&
+    (v.scopeAbstract === undefined || v.scopeAbstract === true) &&
+    (v.env === undefined || isEnvChanges(v.env));
   return ok ? (v as RegistryEntry) : undefined;
+}
+
+/** The fields a join re-applies, from the launch plan: what launch.ts spreads into the entry. */
+export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges'>): Pick<RegistryEntry, 'limits' | 'scopeAbstract' | 'env'> {
+  const limits: JoinLimit[] = [];
+  let scopeAbstract = false;
+  for (const step of plan.preExec) {
+    switch (step.kind) {
+      case 'rlimit':
+        limits.push({ kind: 'rlimit', name: step.name, resource: step.resource, value: step.value.toString() });
+        break;
+      case 'nice':
+        limits.push({ kind: 'nice', value: step.value });
+        break;
+      case 'cpu-affinity':
+        limits.push({ kind: 'cpu-affinity', cpus: [...step.cpus] });
+        break;
+      case 'landlock-scope-abstract':
+        scopeAbstract = true;
+        break;
+      case 'cap-bounding': // recorded as `caps`
+      case 'drop-groups': // root's nogroups: not re-applied (see docs/manage.md)
+        break;
+      default:
+        assertNever(step);
+    }
+  }
+  const { unset, set } = plan.envChanges;
+  return {
+    ...(limits.length > 0 ? { limits } : {}),
+    ...(scopeAbstract ? { scopeAbstract: true as const } : {}),
+    ...(unset.length > 0 || set.length > 0 ? { env: { unset: [...unset], set: set.map(([k, v]) => [k, v] as const) } } : {}),
+  };
 }
 
 /**

@@ -76,6 +76,19 @@ describe('planJoin', () => {
     expect(plan.init?.transfer).toEqual({ kind: 'ls', path: '/' });
   });
 
+  test("a join re-applies the sandbox's limits, Landlock scope and environment changes; a transfer none", () => {
+    const limits = [{ kind: 'rlimit', name: 'rlimit-nofile', resource: 7, value: '64' }, { kind: 'nice', value: 5 }] as const;
+    const env = { unset: ['HOME', 'DISPLAY'], set: [['FOO', 'bar']] as const };
+    const sb = sandbox({ limits, scopeAbstract: true, env });
+    expect(planJoin(sb, facts(), req, '--join').init).toMatchObject({ limits, scopeAbstract: true, env });
+    const transfer = planJoin(sb, facts(), { ...req, program: [], transfer: { kind: 'get', path: '/x' } }, '--get').init;
+    expect(transfer).not.toHaveProperty('limits');
+    expect(transfer).not.toHaveProperty('scopeAbstract');
+    expect(transfer).not.toHaveProperty('env');
+    // control: a sandbox without them gives the init stage none
+    expect(planJoin(sandbox(), facts(), req, '--join').init).not.toHaveProperty('limits');
+  });
+
   test('a sandbox that has not reported its pid 1 cannot be joined yet', () => {
     expect(() => planJoin(sandbox({}, null), facts(), req, '--join')).toThrow(/finished starting/);
   });

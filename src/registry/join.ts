@@ -6,8 +6,14 @@
  *   └ root acting for U     └ util-linux: setns(2) needs a single-threaded process, which Bun is not
  *
  * kiln's init stage (src/launch/init.ts), run from the inherited fd N like a launch's, then drops
- * capabilities to the sandbox's, sets no_new_privs as the sandbox has it, loads the sandbox's seccomp
- * filters (from the registry: the programs it loaded) and execs the program.
+ * capabilities to the sandbox's, sets no_new_privs as the sandbox has it, scopes abstract unix sockets with
+ * Landlock if the sandbox does, sets its resource limits, loads its seccomp filters (from the registry: the
+ * programs it loaded) and execs the program with the sandbox's environment changes.
+ *
+ * NOTE: all of it happens in the init stage, after nsenter, not in kiln before it: a Landlock domain would
+ * keep nsenter from opening the target's /proc/PID/ns files (Landlock confines ptrace access to nested
+ * domains), a small rlimit-as would keep Bun from starting the init stage, and setpriv --reset-env would
+ * undo the environment.
  *
  * NOTE: root acts on another user's sandbox as that user (setpriv first, before any namespace is
  * entered). Entering as root would mean root inside a user namespace the user controls, with
@@ -90,6 +96,12 @@ function namespacesFor(sb: Sandbox, facts: JoinFacts, mode: JoinMode, option: st
   return [...(differs(facts, 'user') ? (['user'] as const) : []), ...wanted.filter((ns) => differs(facts, ns))];
 }
 
+/** The sandbox's limits, Landlock scope and environment changes, as its entry recorded them. */
+function sandboxSettings(sb: Sandbox): Pick<InitConfig, 'limits' | 'scopeAbstract' | 'env'> {
+  const { limits, scopeAbstract, env } = sb.entry;
+  return { ...(limits !== undefined ? { limits } : {}), ...(scopeAbstract === true ? { scopeAbstract } : {}), ...(env !== undefined ? { env } : {}) };
+}
+
 export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option: string): JoinPlan {
   if (sb.pid1 === undefined) {
     throw new UsageError(`${option}=${sb.entry.name || sb.entry.pid}: the sandbox has not finished starting; try again`);
@@ -125,7 +137,9 @@ export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option
     noNewPrivs: facts.noNewPrivs,
     keepBounding: owner !== 0,
     searchPath: true,
-    ...(req.transfer !== undefined ? { transfer: req.transfer } : {}),
+    // What the launch applied to the sandbox before bwrap started, re-applied inside (see init-config.ts);
+    // a transfer, kiln's own code, needs none of it.
+    ...(req.transfer === undefined ? sandboxSettings(sb) : { transfer: req.transfer }),
   };
   return {
     argv: [...prefix, ...nsenter, `/proc/self/fd/${req.exeFd}`, `${INIT_FLAG}=${req.configFd}`, '--', ...req.program],

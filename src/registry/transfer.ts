@@ -22,7 +22,12 @@ export async function transferGet(sb: Sandbox, path: string, debug: boolean): Pr
   if (name === '' || name === '.' || name === '..') throw new UsageError(`--get: '${path}' does not name a file`);
   const dest = `${process.cwd()}/${name}`;
   const tmp = `${process.cwd()}/.${name}.kiln-get-${process.pid}`;
-  const fd = openSync(tmp, 'wx', 0o666); // 'x': never through a link planted under that name
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o666); // 'x': never through a link planted under that name
+  } catch (e) {
+    throw new UsageError(`--get: cannot write into the working directory: ${e instanceof Error ? e.message : String(e)}`, 1, { cause: e });
+  }
   let code = 1;
   try {
     code = await spawnTransfer(sb, { kind: 'get', path: absolute(path) }, 'inherit', fd, '--get', debug);

@@ -347,8 +347,22 @@ export function openForWriting(path: string, inherit: boolean): number {
   return fd;
 }
 
+/**
+ * The errors that make a program lookup go on to the next PATH entry rather than fail, as execvp(3) does
+ * (plus ELOOP and ENAMETOOLONG, which execvp would report but which equally mean "not here"). EACCES: a
+ * directory the caller cannot search, such as root's ~/.cargo/bin left on PATH after `su user`.
+ */
+const NOT_HERE = new Set([ENOENT, ENOTDIR, EACCES, 19 /* ENODEV */, 36 /* ENAMETOOLONG */, 40 /* ELOOP */, 110 /* ETIMEDOUT */, 116 /* ESTALE */]);
+
+/** Whether `path` is a regular file with an execute bit; false if it cannot be reached (see NOT_HERE). */
 export function isExecutableFile(path: string): boolean {
-  const st = stat(path);
+  let st: Stat | undefined;
+  try {
+    st = stat(path);
+  } catch (e) {
+    if (e instanceof SyscallError && NOT_HERE.has(e.errno)) return false;
+    throw e;
+  }
   // NOTE: mode bits only; the kernel has the last word at execve time.
   return st !== undefined && st.isFile && (st.mode & 0o111) !== 0;
 }

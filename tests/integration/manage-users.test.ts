@@ -57,6 +57,27 @@ describe.skipIf(OTHER_USER === undefined)(`root and another user (${OTHER_USER?.
     expect(isRunning(sb.pid1)).toBe(false);
   });
 
+  test("root's join of a user's sandbox applies its limits and environment, and a forged limit raises nothing", async () => {
+    const other = OTHER_USER as NonNullable<typeof OTHER_USER>;
+    const sb = await startSandbox(uniqueName('theirlim'), ['--rlimit-nofile=64', '--env=FOO=bar'], ['sleep', '120'], { asOtherUser: true });
+    started.push(sb);
+    const probe = ['sh', '-c', 'echo "$(id -u) ${FOO-unset} $(ulimit -Hn)"'];
+    expect(kiln([`--join=${sb.name}`, ...probe]).stdout).toBe(`${other.uid} bar 64\n`);
+    // The user rewrites the entry root reads. Root may raise a hard limit; the user, whom the join runs
+    // as, may not: the joined process keeps the hard limit it inherited from root's kiln.
+    const file = `${registryDirOf(other.uid, other.home, undefined)}/${sb.pid}.json`;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const forge = (value: string) => {
+      const limits = [{ kind: 'rlimit', name: 'rlimit-nofile', resource: 7, value }];
+      expect(run(asOther(['tee', file]), { stdin: JSON.stringify({ ...entry, limits }) }).code).toBe(0);
+    };
+    const hard = run(['sh', '-c', 'ulimit -Hn']).stdout.trim();
+    forge(String(BigInt(hard) + 1000n));
+    expect(kiln([`--join=${sb.name}`, ...probe]).stdout).toBe(`${other.uid} bar ${hard}\n`);
+    forge('100'); // control: the forged entry is read, and a limit the user may set is applied
+    expect(kiln([`--join=${sb.name}`, ...probe]).stdout).toBe(`${other.uid} bar 100\n`);
+  });
+
   test("another user can neither see, join, inspect nor shut down root's sandbox", async () => {
     const sb = await startSandbox(uniqueName('roots'), ['--hostname=kiln-roots']);
     started.push(sb);

@@ -4,11 +4,11 @@
  * runs and other sandboxes on the machine do not matter), judges them by what they do, and has a control.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IS_ROOT, KILN, hasCommand, kiln, run, tempDir } from '../lib/run.ts';
-import { isRunning, listJson, startSandbox, uniqueName, waitFor, type Running } from './manage-helpers.ts';
+import { IS_ROOT, KILN, STACK_FRAME, hasCommand, kiln, run, tempDir } from '../lib/run.ts';
+import { OTHER_USER, asOther, isRunning, listJson, startSandbox, uniqueName, waitFor, type Running } from './manage-helpers.ts';
 
 const started: Running[] = [];
 async function sandbox(tag: string, extra: readonly string[] = [], program?: readonly string[]): Promise<Running> {
@@ -152,6 +152,80 @@ describe('--join', () => {
     const r = kiln(['--join-network=' + shared.name, 'true']);
     expect(r.code).toBe(1); // no network namespace of its own
     expect(r.stderr).toContain("shares the host's network namespace");
+  });
+
+  // NOTE: root may search any directory, so under root the joiner is the other test user, kept out of a
+  // directory only root may enter; an unprivileged run shuts itself out of a mode 0000 directory.
+  test.skipIf(IS_ROOT && OTHER_USER === undefined)('a PATH entry the joiner cannot search is skipped, as execvp skips it', async () => {
+    const d = tempDir();
+    const locked = join(d.path, 'locked');
+    mkdirSync(locked, { mode: 0o000 });
+    const withPath = (path: string, argv: readonly string[]) => (IS_ROOT ? asOther(['env', `PATH=${path}`, ...argv]) : ['env', `PATH=${path}`, ...argv]);
+    const hostile = `${locked}:/usr/bin:/bin`;
+    try {
+      expect(run(withPath('/usr/bin:/bin', ['ls', locked])).code).not.toBe(0); // control: it really is closed
+      const sb = await startSandbox(uniqueName('joinpath'), [], ['sleep', '120'], { asOtherUser: IS_ROOT });
+      started.push(sb);
+      const joined = run(withPath(hostile, [KILN, `--join=${sb.name}`, 'sh', '-c', 'exit 7']), { cwd: '/tmp' });
+      expect(joined.stderr).not.toMatch(STACK_FRAME);
+      expect(joined.code).toBe(7); // the program ran: found past the closed directory
+      expect(run(withPath(hostile, [KILN, `--join=${sb.name}`, 'kiln-no-such-program']), { cwd: '/tmp' }).code).toBe(127);
+      expect(run(withPath(hostile, [KILN, '--quiet', '--noprofile', 'sh', '-c', 'exit 5']), { cwd: '/tmp' }).code).toBe(5);
+    } finally {
+      chmodSync(locked, 0o700); // its owner may remove it again
+      d.cleanup();
+    }
+  });
+
+  /** `Max open files` and `Max address space` of /proc/self/limits: [soft, hard]. */
+  const limitsOf = (text: string, what: string) => new RegExp(`^${what} +(\\S+) +(\\S+)`, 'm').exec(text)?.slice(1, 3);
+
+  test("the joined process gets the sandbox's resource limits, nice value and CPU affinity", async () => {
+    // rlimit-as below what Bun holds: the init stage must set it last, or it could not go on.
+    const ownNice = Number(run(['nice']).stdout.trim());
+    const nice = Math.min(ownNice + 3, 19); // a lower nice value than the joiner's own is not the joiner's to take
+    const limited = await sandbox('joinlim', ['--rlimit-nofile=64', '--rlimit-as=800000000', `--nice=${nice}`, '--cpu=0']);
+    const plain = await sandbox('joinlimctl');
+    const probe = 'cat /proc/self/limits; echo "nice $(nice)"; grep Cpus_allowed_list /proc/self/status';
+    const r = kiln([`--join=${limited.name}`, 'sh', '-c', probe]);
+    expect(r.code).toBe(0);
+    expect(limitsOf(r.stdout, 'Max open files')).toEqual(['64', '64']);
+    expect(limitsOf(r.stdout, 'Max address space')).toEqual(['800000000', '800000000']);
+    expect(r.stdout).toContain(`nice ${nice}\n`);
+    expect(r.stdout).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    // control: a join into a sandbox without them has the joiner's own
+    const c = kiln([`--join=${plain.name}`, 'sh', '-c', probe]);
+    expect(c.code).toBe(0);
+    const own = readFileSync('/proc/self/limits', 'utf8');
+    expect(limitsOf(c.stdout, 'Max open files')).toEqual(limitsOf(own, 'Max open files'));
+    expect(limitsOf(c.stdout, 'Max address space')).toEqual(limitsOf(own, 'Max address space'));
+    expect(c.stdout).toContain(`nice ${ownNice}\n`);
+  });
+
+  test("the joined process gets the sandbox's env, rmenv and the variables of the sockets it cut off", async () => {
+    const changed = await sandbox('joinenv', ['--env=FOO=bar', '--rmenv=HOME', '--x11=none']);
+    const plain = await sandbox('joinenvctl');
+    const probe = ['sh', '-c', 'echo "${FOO-unset} ${HOME-unset} ${DISPLAY-unset}"'];
+    // NOTE: the joiner's own HOME: an unprivileged joiner without a runtime directory finds its registry there.
+    const env = { DISPLAY: ':77' };
+    expect(kiln([`--join=${changed.name}`, ...probe], { env }).stdout).toBe('bar unset unset\n');
+    expect(kiln([`--join=${plain.name}`, ...probe], { env }).stdout).toBe(`unset ${process.env['HOME']} :77\n`); // control
+  });
+
+  test.skipIf(!hasCommand('python3'))('a join into an x11 none sandbox cannot reach the host\'s abstract unix sockets', async () => {
+    const socket = `kiln-join-probe-${process.pid}`;
+    const server = Bun.spawn(['python3', '-c', `import socket,time; s=socket.socket(socket.AF_UNIX); s.bind("\\0${socket}"); s.listen(8); time.sleep(60)`]);
+    try {
+      const connect = ['python3', '-c', `import socket; s=socket.socket(socket.AF_UNIX); s.connect("\\0${socket}")`];
+      const cut = await sandbox('joinx11', ['--x11=none']);
+      const plain = await sandbox('joinx11ctl');
+      await waitFor('the probe socket', () => (run(connect).code === 0 ? true : undefined));
+      expect(kiln([`--join=${plain.name}`, ...connect]).code).toBe(0); // control: the same join without it connects
+      expect(kiln([`--join=${cut.name}`, ...connect]).code).not.toBe(0);
+      expect(kiln([`--join=${cut.name}`, 'true']).code).toBe(0); // and the join itself works
+    } finally {
+      server.kill();
+    }
   });
 
   test('an unknown sandbox is a usage error naming the option', () => {

@@ -10,6 +10,12 @@ export const ROOT = resolve(import.meta.dir, '../..');
 export const KILN = process.env['KILN_BIN'] ?? join(ROOT, 'dist/kiln');
 export const IS_ROOT = process.getuid?.() === 0;
 
+/**
+ * A JavaScript stack frame, as Bun prints one for an uncaught error (`at fn (file:1:2)`). Matched only to
+ * check that kiln did not crash; no test reads kiln's messages otherwise.
+ */
+export const STACK_FRAME = /\n\s+at .*\(|\bat .*:\d+:\d+/;
+
 export interface Result {
   readonly code: number;
   readonly signal: string | null;
