@@ -119,8 +119,9 @@ export function parseEntry(text: string): RegistryEntry | undefined {
 }
 
 /** The fields a join re-applies, from the launch plan: what launch.ts spreads into the entry. */
-export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges'>): Pick<RegistryEntry, 'limits' | 'scopeAbstract' | 'env'> {
-  const limits: JoinLimit[] = [];
+export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'init'>): Pick<RegistryEntry, 'limits' | 'scopeAbstract' | 'env'> {
+  // A launch's resource limits are set by its init stage, just before the program starts.
+  const limits: JoinLimit[] = (plan.init?.rlimits ?? []).map((l) => ({ kind: 'rlimit', name: l.name, resource: l.resource, value: l.value.toString() }));
   let scopeAbstract = false;
   for (const step of plan.preExec) {
     switch (step.kind) {

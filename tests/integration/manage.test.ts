@@ -51,10 +51,12 @@ describe('--list and --tree', () => {
     const lines = kiln(['--tree']).stdout.split('\n');
     const at = lines.findIndex((l) => l.startsWith(`${sb.pid}:`));
     expect(at).toBeGreaterThanOrEqual(0);
-    expect(lines[at + 1]).toMatch(new RegExp(`^  ${sb.pid1}:[^:]+::bwrap `));
-    expect(lines[at + 2]).toMatch(/^ {4}\d+:[^:]+::\/usr\/bin\/sleep 120$/);
-    const json = JSON.parse(kiln(['--tree', '--json']).stdout) as { name: string; processes: { pid: number; children: { pid: number }[] } }[];
-    expect(json.find((t) => t.name === sb.name)?.processes.children[0]?.pid).toBe(sb.pid1);
+    // tini at the anchor's pid, bwrap's monitor below it, the sandbox's pid 1 below that
+    expect(lines[at + 1]).toMatch(/^  \d+:[^:]+::\/usr\/bin\/bwrap /);
+    expect(lines[at + 2]).toMatch(new RegExp(`^    ${sb.pid1}:[^:]+::/usr/bin/bwrap `));
+    expect(lines[at + 3]).toMatch(/^ {6}\d+:[^:]+::\/usr\/bin\/sleep 120$/);
+    const json = JSON.parse(kiln(['--tree', '--json']).stdout) as { name: string; processes: { pid: number; children: { pid: number; children: { pid: number }[] }[] } }[];
+    expect(json.find((t) => t.name === sb.name)?.processes.children[0]?.children[0]?.pid).toBe(sb.pid1);
   });
 
   const firejailWorks = hasCommand('firejail') && run(['firejail', '--quiet', '--noprofile', 'true']).code === 0;
@@ -410,8 +412,8 @@ describe('--top', () => {
     expect(await top.exited).toBe(0);
     await reader;
     const row = out.split('\n').find((l) => l.includes(`${sb.name}: `)) ?? '';
-    // PID, user, RES, SHR, CPU%, processes (bwrap, bwrap, sleep), uptime, command
-    expect(row).toMatch(new RegExp(`^ *${sb.pid} +\\S+ +\\d+ +\\d+ +(-|\\d+\\.\\d) +3 +\\d\\d:\\d\\d:\\d\\d ${sb.name}: kiln `));
+    // PID, user, RES, SHR, CPU%, processes (tini, bwrap, bwrap, sleep), uptime, command
+    expect(row).toMatch(new RegExp(`^ *${sb.pid} +\\S+ +\\d+ +\\d+ +(-|\\d+\\.\\d) +4 +\\d\\d:\\d\\d:\\d\\d ${sb.name}: kiln `));
   });
 });
 
