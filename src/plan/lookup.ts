@@ -3,19 +3,50 @@
  * planned mount tree rather than the host, so a PATH entry the profile hides (a shim in ~/.pyenv that
  * `private` removes) is skipped, as it will be at exec time.
  *
- * NOTE: symlinks are followed on the host (FsView.realpath), and both the name and its final target must
- * show the host's file at the same place in the sandbox. A chain whose middle hop the sandbox changes
- * but whose ends it keeps is taken as the host resolves it; bwrap's exec has the last word.
+ * NOTE: a host symlink the sandbox shows is followed to where the host resolves it (FsView has no
+ * readlink), and that place is then looked up in the sandbox's tree again. A chain of host links whose
+ * middle hop the sandbox changes is taken as the host resolves it; bwrap's exec has the last word.
  */
 import type { FsView } from '../host/fsview.ts';
-import type { MountTree } from './tree.ts';
+import { parentOf, type MountTree } from './tree.ts';
 
-/** The host path the sandbox shows at `path`, if a host bind covers it. */
-function hostBehind(tree: MountTree, path: string): string | undefined {
+/**
+ * Resolves `path` as the kernel will inside the sandbox: component by component against the mount tree,
+ * following the symlinks the plan creates and the host's symlinks a host bind shows (a host link's target
+ * is taken as the host resolves it, then looked up in the sandbox again). Returns the sandbox path it
+ * ends at and the host file shown there, or undefined if the sandbox shows no host file there.
+ */
+function resolveIn(tree: MountTree, fs: FsView, path: string, hops = 0): { at: string; host: string } | undefined {
+  if (hops > 40) return undefined; // ELOOP
+  const comps = path.split('/').filter((c) => c !== '');
+  for (let i = 1; i <= comps.length; i++) {
+    const prefix = `/${comps.slice(0, i).join('/')}`;
+    const rest = comps.slice(i).join('/');
+    const n = tree.covering(prefix);
+    if (n === undefined) return undefined;
+    if (n.content.kind === 'symlink' && n.path === prefix) {
+      const target = n.content.target.startsWith('/') ? n.content.target : `${parentOf(n.path)}/${n.content.target}`;
+      return resolveIn(tree, fs, normalize(`${target}/${rest}`), hops + 1);
+    }
+    // A mount exactly here shows what its source resolved to when it was made: no link to follow.
+    if (n.content.kind !== 'host' || n.path === prefix) continue;
+    const host = mapped(n.path, n.content.src, prefix);
+    if (fs.lstat(host)?.type === 'symlink') {
+      const target = fs.realpath(host);
+      return target === undefined ? undefined : resolveIn(tree, fs, normalize(`${target}/${rest}`), hops + 1);
+    }
+  }
   const n = tree.covering(path);
   if (n === undefined || n.content.kind !== 'host') return undefined;
-  const rel = path.slice(n.path === '/' ? 0 : n.path.length);
-  return n.content.src === '/' ? rel || '/' : `${n.content.src}${rel}`;
+  const host = mapped(n.path, n.content.src, path);
+  const real = fs.realpath(host);
+  return real === undefined ? undefined : { at: path, host: real };
+}
+
+/** The host path behind `path` in a bind of `src` at `mountPoint`. */
+function mapped(mountPoint: string, src: string, path: string): string {
+  const rel = path.slice(mountPoint === '/' ? 0 : mountPoint.length);
+  return src === '/' ? rel || '/' : `${src}${rel}`;
 }
 
 export type Found =
@@ -26,17 +57,12 @@ export type Found =
 
 /** Whether the sandbox shows an executable regular file at `path`, and which host file it is. */
 function check(tree: MountTree, fs: FsView, path: string): { host: string } | 'hidden' | 'noexec' | undefined {
-  const behind = hostBehind(tree, path);
-  const hostReal = fs.realpath(path);
-  if (behind === undefined) return hostReal !== undefined ? 'hidden' : undefined;
-  const real = fs.realpath(behind);
-  if (real === undefined) return hostReal !== undefined ? 'hidden' : undefined;
-  // The link's target must be the same file inside: the sandbox resolves it in its own tree.
-  if (real !== behind && hostBehind(tree, real) !== real) return 'hidden';
-  const info = fs.lstat(real);
+  const r = resolveIn(tree, fs, path);
+  if (r === undefined) return fs.realpath(path) !== undefined ? 'hidden' : undefined;
+  const info = fs.lstat(r.host);
   if (info === undefined || info.type !== 'file' || (info.mode & 0o111) === 0) return undefined;
-  if (tree.covering(path)?.noexec === true || tree.covering(real)?.noexec === true) return 'noexec';
-  return { host: real };
+  if (tree.covering(r.at)?.noexec === true) return 'noexec';
+  return { host: r.host };
 }
 
 /**
