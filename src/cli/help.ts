@@ -23,6 +23,8 @@ Differences from Firejail:
   - kiln's pid becomes tini (package tini), which stays resident and passes
     every signal it gets to the program (Firejail passes only SIGTERM); kiln
     then exits with the status the program chose. SIGPWR ends the sandbox.
+    Ctrl-Z stops the program but does not return the starting shell to its
+    prompt (tini does not stop itself); kill -CONT resumes it.
   - The program is looked up as execvp will inside the sandbox: PATH entries
     the profile hides or makes noexec are skipped.
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
