@@ -3,22 +3,14 @@
  * filter as that number, in every list command, with its action.
  */
 import { describe, expect, test } from 'bun:test';
+import { defaultSeccomp } from '../policy/draft.ts';
 import type { SeccompPolicy } from '../policy/policy.ts';
 import { parseSyscalls } from '../profile/values.ts';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from '../seccomp/arch.ts';
 import { runFilters, type Action } from '../seccomp/index.ts';
 import { compileSeccomp } from './seccomp.ts';
 
-const NONE: SeccompPolicy = {
-  defaultList: false,
-  extraDrop: [],
-  defaultList32: false,
-  extraDrop32: [],
-  blockSecondary: false,
-  errorAction: { kind: 'errno', errno: 'EPERM' },
-  memoryDenyWriteExecute: false,
-  allowDebuggers: false,
-};
+const NONE: SeccompPolicy = defaultSeccomp();
 
 /** The verdict for syscall `nr` of the ABI under the policy, on x86_64 (i386 through its compat subtree). */
 function verdict(policy: Partial<SeccompPolicy>, nr: number, abi: 'x86_64' | 'i386' = 'x86_64'): Action {

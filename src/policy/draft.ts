@@ -62,9 +62,9 @@ export function newDraft(): Draft {
   };
 }
 
-/** The seccomp settings, created on first use with Firejail's defaults. */
-export function seccompOf(draft: Draft): Mutable<SeccompPolicy> {
-  draft.seccomp ??= {
+/** Seccomp settings as Firejail starts them: no list, EPERM for what a list refuses. A new object each call. */
+export function defaultSeccomp(): Mutable<SeccompPolicy> {
+  return {
     defaultList: false,
     extraDrop: [],
     defaultList32: false,
@@ -74,6 +74,11 @@ export function seccompOf(draft: Draft): Mutable<SeccompPolicy> {
     memoryDenyWriteExecute: false,
     allowDebuggers: false,
   };
+}
+
+/** The seccomp settings, created on first use with Firejail's defaults. */
+export function seccompOf(draft: Draft): Mutable<SeccompPolicy> {
+  draft.seccomp ??= defaultSeccomp();
   return draft.seccomp;
 }
 
