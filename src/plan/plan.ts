@@ -9,6 +9,8 @@ import { planFilesystem } from './filesystem.ts';
 import { planLimits, planRlimits } from './limits.ts';
 import { UsageError } from '../errors.ts';
 import type { FsPlan } from './filesystem.ts';
+import { lookupProgram } from './lookup.ts';
+import { MountTree } from './tree.ts';
 import { compileSeccomp } from './seccomp.ts';
 import { applyEnvChanges } from './env.ts';
 import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
@@ -127,16 +129,12 @@ function sandboxPath(policy: Policy, facts: HostFacts): string | undefined {
   return policy.rmenv.includes('PATH') ? undefined : facts.env['PATH'];
 }
 
-/** The host file a name would run, searched on the host (private-lib's first guess, before the tree). */
+/** The host file a name would run on the host itself (private-lib's first guess, before the sandbox's tree). */
 function hostCandidate(facts: HostFacts, name: string, pathVar: string | undefined): string | undefined {
-  const dirs = name.includes('/') ? [''] : (pathVar ?? '/bin:/usr/bin').split(':');
-  for (const dir of dirs) {
-    const p = name.includes('/') ? (name.startsWith('/') ? name : `${facts.cwd}/${name}`) : `${dir === '' ? facts.cwd : dir}/${name}`;
-    const real = facts.fs.realpath(p);
-    const info = real === undefined ? undefined : facts.fs.lstat(real);
-    if (real !== undefined && info?.type === 'file' && (info.mode & 0o111) !== 0) return real;
-  }
-  return undefined;
+  const host = new MountTree();
+  host.mount('/', { kind: 'host', src: '/' });
+  const found = lookupProgram(host, facts.fs, name, pathVar, facts.cwd);
+  return found.kind === 'found' ? found.host : undefined;
 }
 
 /** The program's place in the sandbox, or a usage error that says where it was looked for. */
