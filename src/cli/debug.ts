@@ -1,6 +1,7 @@
 /** `--debug`: the plan in readable form, printed before kiln hands over to bwrap. */
 import type { LaunchPlan } from '../plan/types.ts';
 import { toBwrapArgs } from '../plan/bwrap-args.ts';
+import type { HelperArg } from '../helpers/spec.ts';
 
 function quote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
@@ -10,10 +11,10 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   const lines: string[] = [];
   lines.push(`kiln: exec ${execArgv.map(quote).join(' ')}`);
   lines.push('kiln: bwrap options (passed in the --args memfd):');
-  const options = toBwrapArgs(
-    plan,
-    plan.blobs.map((_, i) => -1 - i),
-  );
+  const options = toBwrapArgs(plan, {
+    blobFds: plan.blobs.map((_, i) => -1 - i),
+    ...(plan.helpers.length > 0 ? { helperDir: '$HELPERS' } : {}),
+  });
   let line = '  ';
   for (const arg of options) {
     if (arg.startsWith('--') && line.trim() !== '') {
@@ -31,6 +32,10 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
     for (const step of plan.init.steps) {
       lines.push(`kiln: init step: ${step.kind}${'dest' in step ? ` ${step.dest}` : ''}${step.kind === 'remount' ? ` ${step.flags.join(',')}` : ''}`);
     }
+  }
+  for (const h of plan.helpers) {
+    const words = (args: readonly HelperArg[]) => args.map((a) => quote(typeof a === 'string' ? a : a.kind === 'path' ? `${a.prefix ?? ''}$HELPERS/${a.name}` : `${a.prefix}FD`)).join(' ');
+    lines.push(`kiln: helper ${h.name}: ${quote(h.path)} ${words(h.args)}${h.argsFile !== undefined ? ` (args file: ${words(h.argsFile)})` : ''}`);
   }
   for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);
   for (const path of plan.missing) lines.push(`kiln: not found, skipped: ${path}`);

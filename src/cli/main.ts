@@ -114,6 +114,9 @@ async function run(argv: readonly string[]): Promise<number> {
     ...(summary.protocols !== undefined ? { protocols: summary.protocols } : {}),
     keepFds: summary.keepFds,
     warn: (line) => report.warn(line),
+    debug: (line) => {
+      if (describePlan !== undefined) writeAll(2, `kiln: ${line}\n`);
+    },
     beforeExec: (execArgv) => {
       if (describePlan !== undefined) {
         timing.push(['register+prepare', performance.now()]);

@@ -52,12 +52,22 @@ function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly s
   ];
 }
 
+/** What the launch made for the helpers: their directory, and the fd bwrap holds for their lifetime. */
+export interface HelperFds {
+  readonly dir?: string;
+  readonly syncFd?: number;
+}
+
 /** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
-export function prepareExec(plan: LaunchPlan, signals: SignalSetup): Prepared {
+export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: HelperFds = {}): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
-  const options = toBwrapArgs(plan, blobFds);
+  const options = toBwrapArgs(plan, {
+    blobFds,
+    ...(helpers.dir !== undefined ? { helperDir: helpers.dir } : {}),
+    ...(helpers.syncFd !== undefined ? { syncFd: helpers.syncFd } : {}),
+  });
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
-  const infoFds = plan.infoFd === undefined ? [] : [plan.infoFd];
+  const infoFds = [...(plan.infoFd === undefined ? [] : [plan.infoFd]), ...(helpers.syncFd === undefined ? [] : [helpers.syncFd])];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
     const program = [plan.signalReset.path, `--default-signal=${signals.reset.join(',')}`, '--', ...plan.argv];

@@ -5,8 +5,9 @@
 import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { joinFields, type RegistryEntry } from '../registry/entry.ts';
-import { processStartTime, pruneIfCrowded, readEntries, removeFile, writeEntry } from '../registry/store.ts';
-import { openForWriting } from '../sys/fs.ts';
+import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
+import { mkdirAll, openForWriting } from '../sys/fs.ts';
+import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
 import { execBwrap, prepareExec } from './exec.ts';
 import { callerIgnored, planSignals } from './signals.ts';
 import { checkLimits } from './pre-exec.ts';
@@ -35,6 +36,8 @@ export interface LaunchMeta {
   readonly protocols?: readonly string[];
   readonly keepFds: readonly number[];
   readonly warn: (line: string) => void;
+  /** A line for --debug (helper start times). */
+  readonly debug: (line: string) => void;
   /** Called with bwrap's argv just before exec (for --debug and the startup message). */
   readonly beforeExec: (argv: readonly string[]) => void;
 }
@@ -46,7 +49,35 @@ function uniqueName(meta: LaunchMeta): string {
   return live.some((l) => l.entry.name === meta.name) ? `${meta.name}-${process.pid}` : meta.name;
 }
 
+/**
+ * The sandbox's helper directory, `PID.d` beside its registry entry: fresh, mode 0700, the caller's. A
+ * leftover of an earlier process with the same pid is removed first.
+ */
+function makeHelperDir(registryDir: string): string {
+  const dir = `${registryDir}/${process.pid}.d`;
+  mkdirAll(registryDir, 0o700);
+  removeHelperDir(dir);
+  mkdirAll(dir, 0o700);
+  return dir;
+}
+
+function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; started: StartedHelpers } | undefined {
+  if (plan.helpers.length === 0) return undefined;
+  const dir = makeHelperDir(meta.registryDir);
+  try {
+    const callerEnv = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+    const started = startHelpers(plan.helpers, dir, callerEnv);
+    for (const h of started.helpers) meta.debug(`helper ${h.name} (pid ${h.pid}) ready in ${h.startMs.toFixed(1)} ms`);
+    return { dir, started };
+  } catch (e) {
+    removeHelperDir(dir);
+    throw e;
+  }
+}
+
 export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
+  // Helpers first: a sandbox whose proxy cannot start is never registered, and never runs.
+  const helpers = startPlanHelpers(plan, meta);
   const entry: RegistryEntry = {
     version: 1,
     pid: process.pid,
@@ -63,6 +94,9 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     caps: meta.caps,
     ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
     ...joinFields(plan),
+    ...(helpers !== undefined
+      ? { helpers: helpers.started.helpers.map((h) => ({ name: h.name, pid: h.pid, ...(h.display !== undefined ? { display: h.display } : {}) })) }
+      : {}),
   };
   let file: string | undefined;
   let infoFd: number | undefined;
@@ -79,13 +113,18 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     checkTools(plan);
     checkLimits(plan.init?.rlimits ?? []);
     const signals = planSignals(plan.supervisor.timeout !== undefined, callerIgnored());
-    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals);
+    const helperFds = helpers === undefined ? {} : { dir: helpers.dir, ...(helpers.started.syncFd !== undefined ? { syncFd: helpers.started.syncFd } : {}) };
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, helperFds);
     meta.beforeExec(prepared.argv);
     return execBwrap(plan, prepared, meta.keepFds);
   } catch (e) {
     if (file !== undefined) {
       removeFile(file);
       removeFile(`${meta.registryDir}/${entry.pid}.info`);
+    }
+    if (helpers !== undefined) {
+      helpers.started.abort();
+      removeHelperDir(helpers.dir);
     }
     throw e;
   }

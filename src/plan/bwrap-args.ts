@@ -15,7 +15,20 @@ function fdOf(blobFds: readonly number[], blob: number): string {
   return String(fd);
 }
 
-function mountArgs(op: MountOp, blobFds: readonly number[]): string[] {
+/** What a launch made for the plan: the blobs' fds, the helpers' directory and lifetime fd. */
+export interface LaunchFds {
+  readonly blobFds: readonly number[];
+  readonly helperDir?: string;
+  readonly syncFd?: number;
+}
+
+function helperPath(fds: LaunchFds, socket: string): string {
+  if (fds.helperDir === undefined) throw new RangeError(`no helper directory for ${socket}`);
+  return `${fds.helperDir}/${socket}`;
+}
+
+function mountArgs(op: MountOp, fds: LaunchFds): string[] {
+  const blobFds = fds.blobFds;
   switch (op.kind) {
     case 'bind':
       return [op.optional ? '--bind-try' : '--bind', op.src, op.dest];
@@ -53,20 +66,24 @@ function mountArgs(op: MountOp, blobFds: readonly number[]): string[] {
       ];
     case 'chmod':
       return ['--chmod', octal(op.perms), op.dest];
+    case 'helper-bind':
+      return ['--ro-bind', helperPath(fds, op.socket), op.dest];
     default:
       return assertNever(op);
   }
 }
 
 /** bwrap options for the plan, without the program (which stays on argv after `--`). */
-export function toBwrapArgs(plan: LaunchPlan, blobFds: readonly number[]): string[] {
+export function toBwrapArgs(plan: LaunchPlan, fds: LaunchFds): string[] {
+  const blobFds = fds.blobFds;
   const args: string[] = [];
   for (const ns of plan.namespaces) args.push(`--unshare-${ns}`);
   if (plan.dieWithParent) args.push('--die-with-parent');
   if (plan.newSession) args.push('--new-session');
   if (plan.hostname !== undefined) args.push('--hostname', plan.hostname);
   if (plan.infoFd !== undefined) args.push('--info-fd', String(plan.infoFd));
-  for (const op of plan.mounts) args.push(...mountArgs(op, blobFds));
+  if (fds.syncFd !== undefined) args.push('--sync-fd', String(fds.syncFd));
+  for (const op of plan.mounts) args.push(...mountArgs(op, fds));
   for (const cap of plan.capDrop) args.push('--cap-drop', cap);
   for (const cap of plan.capAdd) args.push('--cap-add', cap);
   for (const blob of plan.seccomp) args.push('--add-seccomp-fd', fdOf(blobFds, blob));

@@ -3,7 +3,8 @@ import type { FsView } from '../host/fsview.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Policy } from '../policy/policy.ts';
 import { expandGlob, hasGlob } from './glob.ts';
-import { MountTree, type Content, type Flag } from './tree.ts';
+import { MountTree, parentOf, type Content, type Flag } from './tree.ts';
+import { UsageError } from '../errors.ts';
 import type { BlobRef, PreExecStep } from './types.ts';
 
 export interface FsContext {
@@ -131,4 +132,22 @@ export function setFlag(ctx: FsContext, path: string, flag: Flag): boolean {
 
 export function exists(ctx: FsContext, path: string): boolean {
   return ctx.fs.lstat(path) !== undefined;
+}
+
+/**
+ * Binds a helper's socket (see src/helpers/) at `dest`. bwrap binds over a file the sandbox already shows,
+ * or creates one on a tmpfs; where a read-only bind of the host has nothing at `dest`, the deepest
+ * directory that does exist becomes a tmpfs first (root's /run/user, which holds no /run/user/0).
+ */
+export function placeHelperSocket(ctx: FsContext, dest: string, socket: string): void {
+  const cover = ctx.tree.covering(dest);
+  if (cover?.content.kind === 'host' && ctx.fs.lstat(behind(ctx, dest)) === undefined) {
+    let dir = parentOf(dest);
+    while (dir !== '/' && ctx.fs.lstat(behind(ctx, dir)) === undefined) dir = parentOf(dir);
+    if (dir === '/' || dir === '/run') {
+      throw new UsageError(`cannot place ${socket}'s socket at ${dest}: ${parentOf(dest)} does not exist, and kiln will not cover ${dir} with a tmpfs for it`);
+    }
+    ctx.tree.mount(dir, { kind: 'tmpfs', perms: 0o755 });
+  }
+  ctx.tree.mount(dest, { kind: 'helper', socket }, { ro: true });
 }

@@ -194,7 +194,7 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
   const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined);
   const withInit = signalReset.kind === 'init';
-  const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: policy.env };
+  const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...policy.env] };
   const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0, netSteps.length > 0);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
@@ -229,7 +229,8 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
       ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
     ],
-    warnings: planWarnings(policy, facts),
+    warnings: [...planWarnings(policy, facts), ...fs.sockets.warnings],
+    helpers: fs.sockets.helpers,
     supervisor,
     signalReset,
     ...(init !== undefined ? { init } : {}),

@@ -29,7 +29,9 @@ export type Content =
    */
   | { readonly kind: 'file'; readonly blob: BlobRef; readonly perms?: number }
   | { readonly kind: 'proc' }
-  | { readonly kind: 'dev' };
+  | { readonly kind: 'dev' }
+  /** A socket a helper makes in the sandbox's helper directory (resolved at launch), bound here. */
+  | { readonly kind: 'helper'; readonly socket: string };
 
 export interface Node {
   readonly path: string;
@@ -275,6 +277,8 @@ function openOps(n: Node): MountOp[] {
       return [{ kind: 'proc', dest: n.path }];
     case 'dev':
       return [{ kind: 'dev', dest: n.path }];
+    case 'helper':
+      return [{ kind: 'helper-bind', socket: c.socket, dest: n.path }];
     default:
       return assertNever(c);
   }

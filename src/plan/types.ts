@@ -4,6 +4,8 @@
  * seccomp programs) lives in `blobs` and is referred to by index, so the plan holds no fds and no I/O.
  */
 
+import type { HelperSpec } from '../helpers/spec.ts';
+
 export interface EnvChanges {
   readonly unset: readonly string[];
   readonly set: readonly (readonly [string, string])[];
@@ -27,7 +29,9 @@ export type MountOp =
   | { readonly kind: 'file'; readonly blob: BlobRef; readonly dest: string; readonly perms?: number }
   /** A file with the given contents, bind-mounted over `dest` (read-only unless `writable`). */
   | { readonly kind: 'bind-data'; readonly blob: BlobRef; readonly dest: string; readonly writable: boolean; readonly perms?: number }
-  | { readonly kind: 'chmod'; readonly dest: string; readonly perms: number };
+  | { readonly kind: 'chmod'; readonly dest: string; readonly perms: number }
+  /** A socket in the sandbox's helper directory (made at launch; see src/helpers/), bound read-only at `dest`. */
+  | { readonly kind: 'helper-bind'; readonly socket: string; readonly dest: string };
 
 export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
 
@@ -157,6 +161,8 @@ export interface LaunchPlan {
   readonly preExec: readonly PreExecStep[];
   readonly supervisor: Supervisor;
   readonly signalReset: SignalReset;
+  /** Programs that run beside the sandbox (the D-Bus proxy, a nested X server), started and ready before it. */
+  readonly helpers: readonly HelperSpec[];
   /** Present when something must happen inside the sandbox that bwrap cannot do. */
   readonly init?: InitPlan;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */

@@ -13,6 +13,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export interface BusDraft {
   mode: 'allow' | 'filter' | 'none';
   readonly rules: DbusRule[];
+  /** `--dbus-user.log` / `--dbus-system.log`, with the option as typed (for the warning without filter). */
+  log?: string;
 }
 
 export interface Exemptions {
@@ -104,7 +106,7 @@ function finishBus(bus: BusDraft): DbusPolicy {
     case 'none':
       return { kind: 'none' };
     case 'filter':
-      return { kind: 'filter', rules: bus.rules };
+      return { kind: 'filter', rules: bus.rules, log: bus.log !== undefined };
   }
 }
 

@@ -94,7 +94,8 @@ export interface SeccompPolicy {
 export type DbusPolicy =
   | { readonly kind: 'allow' }
   | { readonly kind: 'none' }
-  | { readonly kind: 'filter'; readonly rules: readonly DbusRule[] };
+  /** `log`: `--dbus-user.log` / `--dbus-system.log`, the proxy's log of this bus's traffic. */
+  | { readonly kind: 'filter'; readonly rules: readonly DbusRule[]; readonly log: boolean };
 
 export type DbusRule =
   | { readonly verb: 'own' | 'talk' | 'see'; readonly name: string; readonly origin: Origin }
@@ -180,6 +181,8 @@ export interface Policy {
   readonly dbusUser: DbusPolicy;
   readonly dbusSystem: DbusPolicy;
   readonly x11: X11Policy;
+  /** `--dbus-log=FILE`: where the proxy's log goes; absent means standard output. */
+  readonly dbusLogFile?: string;
   /** `apparmor` (Firejail's `firejail-default` profile) or `apparmor NAME`; undefined: not asked for. */
   readonly apparmor?: { readonly profile?: string };
   /** `apparmor-replace` (Debian): replace the current AppArmor profile instead of stacking on it. */

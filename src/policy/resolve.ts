@@ -3,7 +3,7 @@
  * then the command line's: for a single value the last one wins, so an option overrides the profile, as
  * firejail(1) describes. Lists accumulate. `noblacklist`/`nowhitelist` follow exemptions.ts.
  */
-import { assertNever } from '../errors.ts';
+import { assertNever, UsageError } from '../errors.ts';
 import type { Diagnostic, IncludeChain, Origin } from '../profile/diagnostics.ts';
 import type { Directive, DirectiveKind } from '../profile/directive.ts';
 import type { ActiveDirective, IgnoredLine } from '../profile/load.ts';
@@ -34,7 +34,7 @@ export interface ResolveInput {
   /** Profile commands given as command-line options. */
   readonly cli: readonly Directive[];
   /** Firejail options that are not profile commands (`--trace`, `--appimage`, …), by name and as typed. */
-  readonly cliOnly?: readonly { readonly name: string; readonly option: string }[];
+  readonly cliOnly?: readonly { readonly name: string; readonly option: string; readonly value?: string }[];
   readonly files?: readonly string[];
   readonly ignored?: readonly IgnoredLine[];
   /** The user's home, for the rules every sandbox gets; undefined leaves them out (unit tests). */
@@ -101,9 +101,30 @@ function fold(draft: Draft, d: Directive, scope: Scope, chain: IncludeChain): vo
   if (!isEnforced(d)) draft.notEnforced.push({ command: d.kind, origin: d.origin });
 }
 
+/** Firejail options that are not profile commands but shape the sandbox; the rest are not enforced yet. */
+function foldCliOnly(draft: Draft, o: { readonly name: string; readonly option: string; readonly value?: string }): void {
+  switch (o.name) {
+    case 'dbus-user.log':
+      draft.dbusUser.log = o.option;
+      return;
+    case 'dbus-system.log':
+      draft.dbusSystem.log = o.option;
+      return;
+    case 'dbus-log':
+      if (o.value === undefined || o.value === '') throw new UsageError(`option '--dbus-log' needs a file: --dbus-log=FILE`);
+      draft.p.dbusLogFile = o.value;
+      return;
+    default:
+      draft.notEnforced.push({ command: o.name, origin: { kind: 'cli', option: o.option } });
+  }
+}
+
 /** D-Bus rules only act under `dbus-* filter`; say so rather than drop them quietly. */
 function checkBusRules(draft: Draft): void {
   for (const [bus, state] of [['dbus-user', draft.dbusUser], ['dbus-system', draft.dbusSystem]] as const) {
+    if (state.log !== undefined && state.mode !== 'filter') {
+      draft.diagnostics.push(warning({ kind: 'cli', option: state.log }, `${state.log} has no effect without ${bus} filter`));
+    }
     if (state.mode === 'filter' || state.rules.length === 0) continue;
     const first = state.rules[0];
     if (first === undefined) continue;
@@ -132,7 +153,7 @@ export function resolvePolicy(input: ResolveInput): Resolution {
   }
   for (const { directive, chain } of input.profile) fold(draft, directive, 'profile', chain);
   for (const d of input.cli) fold(draft, d, 'cli', []);
-  for (const { name, option } of input.cliOnly ?? []) draft.notEnforced.push({ command: name, origin: { kind: 'cli', option } });
+  for (const o of input.cliOnly ?? []) foldCliOnly(draft, o);
   draft.p.ignored = (input.ignored ?? []).map((i) => ({
     text: i.text,
     pattern: i.pattern,

@@ -19,7 +19,7 @@ export interface CliDirectives {
   /** `--appimage` was given (for `?HAS_APPIMAGE:`). */
   readonly appimage: boolean;
   /** Options that are not profile commands, by name and as typed. */
-  readonly cliOnly: readonly { readonly name: string; readonly option: string }[];
+  readonly cliOnly: readonly { readonly name: string; readonly option: string; readonly value?: string }[];
   readonly warnings: readonly string[];
 }
 
@@ -28,7 +28,7 @@ export function parseCliDirectives(options: readonly CliDirective[], env: MacroE
   const directives: Directive[] = [];
   const ignores: string[] = [];
   const includes: string[] = [];
-  const cliOnly: { name: string; option: string }[] = [];
+  const cliOnly: { name: string; option: string; value?: string }[] = [];
   const warnings: string[] = [];
   const problems: string[] = [];
   let appimage = false;
@@ -50,8 +50,8 @@ export function parseCliDirectives(options: readonly CliDirective[], env: MacroE
         break;
     }
     if (!isCommand(o.name)) {
-      // A Firejail option that is not a profile command: the launcher reports it as not enforced.
-      cliOnly.push({ name: o.name, option: o.text });
+      // A Firejail option that is not a profile command: policy/resolve.ts folds the few it knows.
+      cliOnly.push({ name: o.name, option: o.text, ...(o.value !== undefined ? { value: o.value } : {}) });
       continue;
     }
     const ctx: ParseContext = { env, warn: (m) => warnings.push(`option ${quote(o.text)}: ${m}`) };

@@ -41,6 +41,14 @@ export interface RegistryEntry {
   readonly scopeAbstract?: true;
   /** The launch's environment changes: `rmenv` and cut-off sockets' variables unset, then `env` set. */
   readonly env?: EnvChanges;
+  /** Programs running beside the sandbox for it (the D-Bus proxy, a nested X server), for --list and --tree. */
+  readonly helpers?: readonly { readonly name: string; readonly pid: number; readonly display?: number }[];
+}
+
+function isHelper(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const h = v as Record<string, unknown>;
+  return typeof h['name'] === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(h['name']) && isInt(h['pid'], 1, 2 ** 31) && (h['display'] === undefined || isInt(h['display'], 0, 65535));
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -114,7 +122,8 @@ export function parseEntry(text: string): RegistryEntry | undefined {
     // a limit or nice value beyond what the user may set.
     (v.limits === undefined || (Array.isArray(v.limits) && v.limits.length <= 16 && v.limits.every(isLimit))) &&
     (v.scopeAbstract === undefined || v.scopeAbstract === true) &&
-    (v.env === undefined || isEnvChanges(v.env));
+    (v.env === undefined || isEnvChanges(v.env)) &&
+    (v.helpers === undefined || (Array.isArray(v.helpers) && v.helpers.length <= 8 && v.helpers.every(isHelper)));
   return ok ? (v as RegistryEntry) : undefined;
 }
 

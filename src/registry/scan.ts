@@ -11,7 +11,7 @@ import { lookupPasswd } from '../host/facts.ts';
 import { listDir } from '../sys/fs.ts';
 import { parseEntry, type RegistryEntry } from './entry.ts';
 import { processIds, readProc } from './proc.ts';
-import { AT_FDCWD, closeFd, ENOENT, fstat, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, openAt, readFd, unlinkAt } from './sys.ts';
+import { AT_FDCWD, closeFd, ENOENT, fstat, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, openAt, readFd, removeHelperDirAt, unlinkAt } from './sys.ts';
 
 export interface Caller {
   readonly uid: number;
@@ -158,12 +158,16 @@ function scanDir(d: RegistryDir, prune: boolean, user: string): Sandbox[] {
   try {
     const names = listDir(`/proc/self/fd/${dirFd}`) ?? [];
     for (const { name } of names) {
-      const m = /^(\d+)\.(json|info|json\.tmp)$/.exec(name);
+      const m = /^(\d+)\.(json|info|json\.tmp|d)$/.exec(name);
       if (m?.[1] === undefined) continue;
       const pid = Number(m[1]);
       if (m[2] !== 'json') {
-        // An info or temporary file outlives its launch only if the launch died; the pid tells.
-        if (prune && readProc(pid) === undefined && !names.some((n) => n.name === `${pid}.json`)) unlinkAt(dirFd, name);
+        // An info or temporary file, or a helper directory, outlives its launch only if the launch died
+        // before its entry was written; the pid tells.
+        if (prune && readProc(pid) === undefined && !names.some((n) => n.name === `${pid}.json`)) {
+          if (m[2] === 'd') removeHelperDirAt(dirFd, name);
+          else unlinkAt(dirFd, name);
+        }
         continue;
       }
       const file = readOwnedFile(dirFd, name, d.owner);
@@ -180,6 +184,7 @@ function scanDir(d: RegistryDir, prune: boolean, user: string): Sandbox[] {
       if (prune && (entry !== undefined || file.mtimeMs < Date.now() - 1000)) {
         unlinkAt(dirFd, name);
         unlinkAt(dirFd, `${pid}.info`);
+        removeHelperDirAt(dirFd, `${pid}.d`);
       }
     }
   } finally {

@@ -54,6 +54,17 @@ export function removeFile(path: string): void {
   if (libc().unlink(ptr(cString(path))) !== 0 && errno() !== ENOENT) throw new SyscallError('unlink', errno(), path);
 }
 
+/**
+ * A sandbox's helper directory (the D-Bus proxy's sockets): it outlives the sandbox, whose last process is
+ * tini, and goes with the registry entry. Only plain entries are removed, one level deep, never a link.
+ */
+export function removeHelperDir(path: string): void {
+  const entries = listDir(path);
+  if (entries === undefined) return;
+  for (const e of entries) removeFile(`${path}/${e.name}`);
+  if (libc().rmdir(ptr(cString(path))) !== 0 && errno() !== ENOENT) throw new SyscallError('rmdir', errno(), path);
+}
+
 export interface LiveEntry {
   readonly entry: RegistryEntry;
   readonly file: string;
@@ -64,7 +75,14 @@ export interface LiveEntry {
 /** Live entries, oldest first; dead ones are removed on the way. */
 export function readEntries(dir: string): LiveEntry[] {
   const out: LiveEntry[] = [];
-  for (const e of listDir(dir) ?? []) {
+  const listing = listDir(dir) ?? [];
+  const names = new Set(listing.map((e) => e.name));
+  for (const e of listing) {
+    // A helper directory without an entry (the entry could not be written): gone once its kiln is.
+    if (e.name.endsWith('.d') && !names.has(`${e.name.slice(0, -2)}.json`) && processStartTime(Number(e.name.slice(0, -2))) === undefined) {
+      removeHelperDir(`${dir}/${e.name}`);
+      continue;
+    }
     if (!e.name.endsWith('.json')) continue;
     const file = `${dir}/${e.name}`;
     const entry = parseEntry(readText(file) ?? '');
@@ -75,6 +93,7 @@ export function readEntries(dir: string): LiveEntry[] {
       // complete, dead entries are pruned.
       if (entry !== undefined || (stat(file)?.mtimeMs ?? 0) < Date.now() - 1000) {
         for (const f of [file, `${dir}/${pid}.info`]) removeFile(f);
+        removeHelperDir(`${dir}/${pid}.d`);
       }
       continue;
     }

@@ -8,6 +8,7 @@
 import { dlopen, FFIType } from 'bun:ffi';
 import { SyscallError } from '../errors.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { listDir } from '../sys/fs.ts';
 
 const SYMBOLS = {
   openat: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.u32], returns: FFIType.i32 },
@@ -58,6 +59,23 @@ export function closeFd(fd: number): void {
 /** Removes `name` from a directory fd; a missing one is fine (another kiln may have pruned it). */
 export function unlinkAt(dirFd: number, name: string): void {
   if (sys().unlinkat(dirFd, ptr(cString(name)), 0) !== 0 && errno() !== ENOENT) throw new SyscallError('unlinkat', errno(), name);
+}
+
+const AT_REMOVEDIR = 0x200;
+
+/**
+ * Removes a sandbox's helper directory `name` (sockets only, one level) from a directory fd, without
+ * following a link at any step; a missing one is fine.
+ */
+export function removeHelperDirAt(dirFd: number, name: string): void {
+  const fd = openAt(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd < 0) return;
+  try {
+    for (const e of listDir(`/proc/self/fd/${fd}`) ?? []) unlinkAt(fd, e.name);
+  } finally {
+    closeFd(fd);
+  }
+  if (sys().unlinkat(dirFd, ptr(cString(name)), AT_REMOVEDIR) !== 0 && errno() !== ENOENT) throw new SyscallError('unlinkat', errno(), name);
 }
 
 export interface FdStat {

@@ -1,0 +1,63 @@
+/**
+ * Helpers as data: the D-Bus proxy and the nested X servers are programs of their own (the field's tools,
+ * never kiln's versions of them) that run beside the sandbox. The pure planner describes each one as a
+ * HelperSpec; src/helpers/start.ts starts them before the sandbox, waits until each is ready, and ties
+ * each one's life to the sandbox's.
+ */
+
+/**
+ * One word of a helper's command line. Words that name launch-time things are resolved by the launcher:
+ * the helper's directory (per sandbox, made at launch), and the fd numbers it hands the helper.
+ */
+export type HelperArg =
+  | string
+  /** `prefix` + the host path of `name` in the sandbox's helper directory (a socket the helper makes). */
+  | { readonly kind: 'path'; readonly name: string; readonly prefix?: string }
+  /** `prefix` + the fd number of the helper's readiness (and, for `fd` lifetimes, lifetime) pipe. */
+  | { readonly kind: 'ready-fd'; readonly prefix: string }
+  /** `prefix` + the fd number of the memfd that holds `HelperSpec.argsFile`. */
+  | { readonly kind: 'args-fd'; readonly prefix: string };
+
+/** How a helper says it is ready to serve; the program is not started before it has. */
+export type Readiness =
+  /** It writes a byte to its ready fd once it accepts connections (xdg-dbus-proxy's --fd). */
+  | { readonly kind: 'byte' }
+  /** It writes its display number and a newline to its ready fd once it accepts connections (X's -displayfd). */
+  | { readonly kind: 'display' };
+
+/** How a helper's life ends with the sandbox's, even if kiln is SIGKILLed at any step. */
+export type Lifetime =
+  /**
+   * The helper exits when the other end of its ready pipe closes (xdg-dbus-proxy's --fd). That end goes to
+   * bwrap as --sync-fd, which the supervisor chain and bwrap hold for as long as the sandbox lives and which
+   * the program never gets.
+   */
+  | { readonly kind: 'fd' }
+  /**
+   * The helper has no such option (X servers): it runs under util-linux's `setpriv --pdeathsig KILL`, so
+   * the kernel kills it when its parent dies. Its parent is kiln's process, which becomes the supervisor
+   * (tini) and lives exactly as long as the sandbox.
+   */
+  | { readonly kind: 'parent'; readonly setpriv: string };
+
+export interface HelperSpec {
+  /** For messages, the registry and --tree. */
+  readonly name: string;
+  /** Host path of the program. */
+  readonly path: string;
+  /** The Debian package that provides it, for the error when it is missing. */
+  readonly pkg: string;
+  /** argv after argv[0]. */
+  readonly args: readonly HelperArg[];
+  /** Arguments handed over NUL-separated in a memfd (`--args=FD`): no length limit, and nothing parsed twice. */
+  readonly argsFile?: readonly HelperArg[];
+  readonly readiness: Readiness;
+  readonly lifetime: Lifetime;
+  /** Where its standard output goes: nowhere, kiln's stdout (a log the user asked for), or a file (appended to). */
+  readonly stdout: { readonly kind: 'null' } | { readonly kind: 'inherit' } | { readonly kind: 'file'; readonly path: string };
+  /** Environment changes on top of the caller's (unset first). */
+  readonly unsetEnv?: readonly string[];
+  readonly setEnv?: readonly (readonly [string, string])[];
+  /** How long kiln waits for readiness before it gives up, in milliseconds. */
+  readonly readyTimeoutMs: number;
+}

@@ -1,0 +1,233 @@
+/**
+ * Starts a plan's helpers before the sandbox: each one with posix_spawn (its own session, default signal
+ * dispositions, stdin from /dev/null, only the fds it is given), then waits until it says it is ready.
+ * A helper that exits, or is not ready in time, stops the launch: the sandbox never runs without it.
+ *
+ * Lifetimes (see spec.ts) never depend on kiln remembering a pid: an `fd` helper watches its pipe, whose
+ * other end kiln holds until it becomes the supervisor and passes it to bwrap as --sync-fd; a `parent`
+ * helper gets SIGKILL from the kernel when kiln's process (later tini) goes. If kiln is SIGKILLed while a
+ * helper starts, the pipe closes (or the parent dies) and the helper goes with it.
+ */
+import { HostError, SyscallError } from '../errors.ts';
+import { memfdWithData } from '../launch/fds.ts';
+import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
+import { isExecutableFile } from '../sys/fs.ts';
+import { spawnLibc } from './libc-spawn.ts';
+import type { HelperArg, HelperSpec } from './spec.ts';
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_APPEND = 0o2000;
+const O_CLOEXEC = 0o2000000;
+const F_SETFD = 2;
+const POLLIN = 1;
+const EINTR = 4;
+const SIGKILL = 9;
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+/** The fd numbers the helper sees: its ready pipe, then its arguments' memfd. */
+const CHILD_READY_FD = 3;
+const CHILD_ARGS_FD = 4;
+
+export interface RunningHelper {
+  readonly name: string;
+  readonly pid: number;
+  /** The display number an X server reported (`display` readiness). */
+  readonly display?: number;
+  /** How long it took from spawn to ready, in milliseconds. */
+  readonly startMs: number;
+}
+
+export interface StartedHelpers {
+  readonly helpers: readonly RunningHelper[];
+  /** The read end of the `fd` helper's pipe, inheritable, for bwrap's --sync-fd; absent without one. */
+  readonly syncFd?: number;
+  /** Kills every helper started (for a launch that fails before the sandbox exists). */
+  readonly abort: () => void;
+}
+
+const encoder = new TextEncoder();
+
+function resolveArg(a: HelperArg, dir: string): string {
+  if (typeof a === 'string') return a;
+  switch (a.kind) {
+    case 'path':
+      return `${a.prefix ?? ''}${dir}/${a.name}`;
+    case 'ready-fd':
+      return `${a.prefix}${CHILD_READY_FD}`;
+    case 'args-fd':
+      return `${a.prefix}${CHILD_ARGS_FD}`;
+  }
+}
+
+function helperEnv(spec: HelperSpec, env: readonly string[]): string[] {
+  const unset = new Set([...(spec.unsetEnv ?? []), ...(spec.setEnv ?? []).map(([k]) => k)]);
+  return [...env.filter((e) => !unset.has(e.slice(0, e.indexOf('=')))), ...(spec.setEnv ?? []).map(([k, v]) => `${k}=${v}`)];
+}
+
+function makePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (spawnLibc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SyscallError('pipe2', errno(), 'for a helper');
+  return [fds[0] ?? -1, fds[1] ?? -1];
+}
+
+/** posix_spawn with the helper's fds in place and nothing else of kiln's. Returns the pid. */
+function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined): number {
+  const l = spawnLibc();
+  // NOTE: glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on x86_64 and arm64;
+  // the buffers are larger so that no libc's layout can overrun them.
+  const actions = new Uint8Array(512);
+  const attr = new Uint8Array(1024);
+  const keep: Uint8Array[] = [];
+  const check = (what: string, rc: number) => {
+    if (rc !== 0) throw new SyscallError(what, rc, spec.name);
+  };
+  check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
+  check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
+  try {
+    const open = (fd: number, path: string, flags: number) => {
+      const p = cString(path);
+      keep.push(p);
+      check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), fd, ptr(p), flags, 0o644));
+    };
+    open(0, '/dev/null', O_RDONLY);
+    if (spec.stdout.kind === 'null') open(1, '/dev/null', O_WRONLY);
+    if (spec.stdout.kind === 'file') open(1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND);
+    // NOTE: two steps, through fds no source can be, so that moving one fd into place never clobbers
+    // another that is still to be moved.
+    const moves: [number, number][] = [[readyW, CHILD_READY_FD]];
+    if (argsFd !== undefined) moves.push([argsFd, CHILD_ARGS_FD]);
+    moves.forEach(([src], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
+    moves.forEach(([, dst], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, dst)));
+    check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), CHILD_READY_FD + moves.length));
+    const all = new Uint8Array(128).fill(0xff);
+    const none = new Uint8Array(128);
+    check('posix_spawnattr_setsigdefault', l.posix_spawnattr_setsigdefault(ptr(attr), ptr(all)));
+    check('posix_spawnattr_setsigmask', l.posix_spawnattr_setsigmask(ptr(attr), ptr(none)));
+    // Its own session: no terminal, and no Ctrl-C or job-control signal meant for the program.
+    check('posix_spawnattr_setflags', l.posix_spawnattr_setflags(ptr(attr), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID));
+    const pid = new Int32Array(1);
+    const file = cString(argv[0] ?? '');
+    const args = cStringArray(argv);
+    const envp = cStringArray(env);
+    const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
+    void args.keep.length;
+    void envp.keep.length;
+    if (rc !== 0) {
+      const what = spec.stdout.kind === 'file' ? ` (or open ${spec.stdout.path})` : '';
+      throw new HostError(`cannot start ${spec.name}${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
+    }
+    return pid[0] ?? -1;
+  } finally {
+    l.posix_spawn_file_actions_destroy(ptr(actions));
+    l.posix_spawnattr_destroy(ptr(attr));
+    void keep.length;
+  }
+}
+
+/** Reads what the helper writes to its ready pipe until it is ready; undefined if it closed the pipe or timed out. */
+function awaitReady(spec: HelperSpec, fd: number): { display?: number } | 'eof' | 'timeout' {
+  const l = spawnLibc();
+  const deadline = performance.now() + spec.readyTimeoutMs;
+  const pfd = new Int32Array(2);
+  const buf = new Uint8Array(64);
+  let text = '';
+  for (;;) {
+    const left = Math.max(0, Math.ceil(deadline - performance.now()));
+    pfd[0] = fd;
+    pfd[1] = POLLIN;
+    const n = l.poll(ptr(pfd), 1, left);
+    if (n < 0) {
+      if (errno() === EINTR) continue;
+      throw new SyscallError('poll', errno(), `${spec.name}'s ready pipe`);
+    }
+    if (n === 0) return 'timeout';
+    const got = Number(libc().read(fd, ptr(buf), buf.length));
+    if (got < 0) {
+      if (errno() === EINTR) continue;
+      throw new SyscallError('read', errno(), `${spec.name}'s ready pipe`);
+    }
+    if (got === 0) return 'eof';
+    switch (spec.readiness.kind) {
+      case 'byte':
+        return {};
+      case 'display': {
+        text += new TextDecoder().decode(buf.subarray(0, got));
+        const m = /^(\d+)\n/.exec(text);
+        if (m?.[1] !== undefined) return { display: Number(m[1]) };
+        if (text.length > 32) return 'eof';
+      }
+    }
+  }
+}
+
+/** Kills and reaps a helper; returns its wait status text. */
+function killHelper(pid: number): string {
+  const l = spawnLibc();
+  l.kill(pid, SIGKILL);
+  const status = new Int32Array(1);
+  while (l.waitpid(pid, ptr(status), 0) < 0 && errno() === EINTR);
+  const s = status[0] ?? 0;
+  if ((s & 0x7f) === 0) return `exit status ${(s >> 8) & 0xff}`;
+  return (s & 0x7f) === SIGKILL ? 'killed' : `signal ${s & 0x7f}`;
+}
+
+/**
+ * Starts the helpers in order, in `dir` (the sandbox's helper directory, already made). `env` is the
+ * caller's environment. Throws a HostError naming the helper (and its package) if one cannot start.
+ */
+export function startHelpers(specs: readonly HelperSpec[], dir: string, env: readonly string[]): StartedHelpers {
+  const running: RunningHelper[] = [];
+  let syncFd: number | undefined;
+  const abort = () => {
+    for (const h of running) killHelper(h.pid);
+    if (syncFd !== undefined) libc().close(syncFd);
+  };
+  try {
+    for (const spec of specs) {
+      if (!isExecutableFile(spec.path)) {
+        throw new HostError(`${spec.path} is missing: install the ${spec.pkg} package (apt-get install ${spec.pkg})`);
+      }
+      const argsFd = spec.argsFile === undefined
+        ? undefined
+        : memfdWithData(`kiln-${spec.name}-args`, encoder.encode(spec.argsFile.map((a) => `${resolveArg(a, dir)}\0`).join('')), false);
+      const program = [spec.path, ...spec.args.map((a) => resolveArg(a, dir))];
+      const argv = spec.lifetime.kind === 'parent' ? [spec.lifetime.setpriv, '--pdeathsig', 'KILL', '--', ...program] : program;
+      const [readyR, readyW] = makePipe();
+      const t0 = performance.now();
+      let pid: number;
+      try {
+        pid = spawnHelper(spec, argv, helperEnv(spec, env), readyW, argsFd);
+      } catch (e) {
+        libc().close(readyR);
+        throw e;
+      } finally {
+        // Only the helper holds the write end now: when it exits, the read below ends.
+        libc().close(readyW);
+        if (argsFd !== undefined) libc().close(argsFd);
+      }
+      const ready = awaitReady(spec, readyR);
+      if (ready === 'eof' || ready === 'timeout') {
+        libc().close(readyR);
+        const status = killHelper(pid);
+        const why = ready === 'timeout' ? `was not ready after ${spec.readyTimeoutMs / 1000} s` : `failed to start (${status})`;
+        throw new HostError(`${spec.name} ${why}; the sandbox was not started`);
+      }
+      running.push({ name: spec.name, pid, startMs: performance.now() - t0, ...(ready.display !== undefined ? { display: ready.display } : {}) });
+      if (spec.lifetime.kind === 'fd') {
+        if (syncFd !== undefined) throw new TypeError('a plan has at most one helper with an fd lifetime (bwrap takes one --sync-fd)');
+        syncFd = readyR;
+      } else {
+        libc().close(readyR);
+      }
+    }
+    // Inherited from here on: through env and tini into bwrap, which holds it while the sandbox lives.
+    if (syncFd !== undefined && libc().fcntl(syncFd, F_SETFD, 0) < 0) throw new SyscallError('fcntl(F_SETFD)', errno(), 'sync fd');
+  } catch (e) {
+    abort();
+    throw e;
+  }
+  return { helpers: running, ...(syncFd !== undefined ? { syncFd } : {}), abort };
+}
