@@ -13,7 +13,7 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   lines.push('kiln: bwrap options (passed in the --args memfd):');
   const options = toBwrapArgs(plan, {
     blobFds: plan.blobs.map((_, i) => -1 - i),
-    ...(plan.helpers.length > 0 ? { helperDir: '$HELPERS' } : {}),
+    ...(plan.helpers.length > 0 ? { helperDir: '$HELPERS', display: 0 } : {}),
   });
   let line = '  ';
   for (const arg of options) {
@@ -34,7 +34,7 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
     }
   }
   for (const h of plan.helpers) {
-    const words = (args: readonly HelperArg[]) => args.map((a) => quote(typeof a === 'string' ? a : a.kind === 'path' ? `${a.prefix ?? ''}$HELPERS/${a.name}` : `${a.prefix}FD`)).join(' ');
+    const words = (args: readonly HelperArg[]) => args.map((a) => quote(typeof a === 'string' ? a : a.kind === 'path' ? `${a.prefix ?? ''}$HELPERS/${a.name}` : a.kind === 'display' ? ':DISPLAY' : `${a.prefix}FD`)).join(' ');
     lines.push(`kiln: helper ${h.name}: ${quote(h.path)} ${words(h.args)}${h.argsFile !== undefined ? ` (args file: ${words(h.argsFile)})` : ''}`);
   }
   for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);

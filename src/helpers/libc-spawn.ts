@@ -9,6 +9,7 @@ const SYMBOLS = {
   poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   kill: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  symlink: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   // NOTE: glibc runs posix_spawn as a vfork (CLONE_VM|CLONE_VFORK) and execs at once, which is safe in a
   // process with other threads, as Bun's is; a fork from bun:ffi would not be.
   posix_spawn: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },

@@ -16,14 +16,18 @@ export type HelperArg =
   /** `prefix` + the fd number of the helper's readiness (and, for `fd` lifetimes, lifetime) pipe. */
   | { readonly kind: 'ready-fd'; readonly prefix: string }
   /** `prefix` + the fd number of the memfd that holds `HelperSpec.argsFile`. */
-  | { readonly kind: 'args-fd'; readonly prefix: string };
+  | { readonly kind: 'args-fd'; readonly prefix: string }
+  /** `:N`, a display number no X server on the host uses (chosen at launch, retried if taken). */
+  | { readonly kind: 'display' };
 
 /** How a helper says it is ready to serve; the program is not started before it has. */
 export type Readiness =
   /** It writes a byte to its ready fd once it accepts connections (xdg-dbus-proxy's --fd). */
   | { readonly kind: 'byte' }
   /** It writes its display number and a newline to its ready fd once it accepts connections (X's -displayfd). */
-  | { readonly kind: 'display' };
+  | { readonly kind: 'display' }
+  /** A one-shot step (`xauth generate`): done when it exits with status 0. */
+  | { readonly kind: 'exit' };
 
 /** How a helper's life ends with the sandbox's, even if kiln is SIGKILLed at any step. */
 export type Lifetime =
@@ -34,11 +38,28 @@ export type Lifetime =
    */
   | { readonly kind: 'fd' }
   /**
-   * The helper has no such option (X servers): it runs under util-linux's `setpriv --pdeathsig KILL`, so
-   * the kernel kills it when its parent dies. Its parent is kiln's process, which becomes the supervisor
-   * (tini) and lives exactly as long as the sandbox.
+   * The helper has no such option (X servers): it runs under util-linux's `setpriv --pdeathsig TERM`, so
+   * the kernel sends it SIGTERM (on which an X server removes its socket) when its parent dies. Its parent
+   * is kiln's process, which becomes the supervisor (tini) and lives exactly as long as the sandbox.
    */
-  | { readonly kind: 'parent'; readonly setpriv: string };
+  | { readonly kind: 'parent'; readonly setpriv: string }
+  /** A one-shot step, over before the sandbox starts. */
+  | { readonly kind: 'none' };
+
+/** What the launcher does around a helper, with files in the sandbox's helper directory. */
+export type HelperStep =
+  /** Before it starts: a fresh MIT-MAGIC-COOKIE in `xserver-auth` (for the server's -auth) and `xauthority` (the sandbox's). */
+  | { readonly kind: 'x11-cookie' }
+  /**
+   * Once it is ready: `x11-socket`, a link to the socket of the display it reported (/tmp/.X11-unix/XN),
+   * which the sandbox sees as display N. With `hostDisplay` (x11 xorg), a link to that display's socket,
+   * which the sandbox sees under a display number no host server uses: the host's own number has an
+   * abstract socket, which the sandbox may not reach, and X clients do not fall back to the path socket
+   * when the abstract one refuses them.
+   */
+  | { readonly kind: 'link-x11-socket'; readonly hostDisplay?: number }
+  /** Once it is done: the cookies in `name` made wildcard records (any host name, any display number). */
+  | { readonly kind: 'xauth-wildcard'; readonly name: string };
 
 export interface HelperSpec {
   /** For messages, the registry and --tree. */
@@ -53,7 +74,13 @@ export interface HelperSpec {
   readonly argsFile?: readonly HelperArg[];
   readonly readiness: Readiness;
   readonly lifetime: Lifetime;
-  /** Where its standard output goes: nowhere, kiln's stdout (a log the user asked for), or a file (appended to). */
+  readonly before?: readonly HelperStep[];
+  readonly after?: readonly HelperStep[];
+  /**
+   * Where its standard output goes: nowhere, kiln's stdout (a log the user asked for), or a file (appended
+   * to). Its standard error goes to NAME.log in the helper directory, and the end of it into kiln's error
+   * message if the helper fails.
+   */
   readonly stdout: { readonly kind: 'null' } | { readonly kind: 'inherit' } | { readonly kind: 'file'; readonly path: string };
   /** Environment changes on top of the caller's (unset first). */
   readonly unsetEnv?: readonly string[];

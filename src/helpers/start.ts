@@ -11,15 +11,18 @@
 import { HostError, SyscallError } from '../errors.ts';
 import { memfdWithData } from '../launch/fds.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
-import { isExecutableFile } from '../sys/fs.ts';
+import { isExecutableFile, readBytes, readText, stat, writeAll } from '../sys/fs.ts';
+import { cookieRecord, encodeXauth, wildcardCookies } from '../desktop/xauth.ts';
 import { spawnLibc } from './libc-spawn.ts';
-import type { HelperArg, HelperSpec } from './spec.ts';
+import type { HelperArg, HelperSpec, HelperStep } from './spec.ts';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
 const O_CREAT = 0o100;
 const O_APPEND = 0o2000;
 const O_CLOEXEC = 0o2000000;
+const O_TRUNC = 0o1000;
+const O_NOFOLLOW = 0o400000;
 const F_SETFD = 2;
 const POLLIN = 1;
 const EINTR = 4;
@@ -44,13 +47,15 @@ export interface StartedHelpers {
   readonly helpers: readonly RunningHelper[];
   /** The read end of the `fd` helper's pipe, inheritable, for bwrap's --sync-fd; absent without one. */
   readonly syncFd?: number;
+  /** The display number the sandbox uses for its X server (`x11-socket` in the directory); absent without one. */
+  readonly display?: number;
   /** Kills every helper started (for a launch that fails before the sandbox exists). */
   readonly abort: () => void;
 }
 
 const encoder = new TextEncoder();
 
-function resolveArg(a: HelperArg, dir: string): string {
+function resolveArg(a: HelperArg, dir: string, display: number): string {
   if (typeof a === 'string') return a;
   switch (a.kind) {
     case 'path':
@@ -59,7 +64,74 @@ function resolveArg(a: HelperArg, dir: string): string {
       return `${a.prefix}${CHILD_READY_FD}`;
     case 'args-fd':
       return `${a.prefix}${CHILD_ARGS_FD}`;
+    case 'display':
+      return `:${display}`;
   }
+}
+
+const FIRST_DISPLAY = 100;
+const DISPLAY_ATTEMPTS = 32;
+
+/**
+ * The next display number from `from` on that has neither a socket nor a lock file on the host. The X
+ * server takes its lock atomically, so two launches that pick the same number cannot both have it; the
+ * loser fails to start and is retried with the next number.
+ */
+function freeDisplay(from: number): number {
+  for (let n = from; ; n++) {
+    if (stat(`/tmp/.X11-unix/X${n}`, true) === undefined && stat(`/tmp/.X${n}-lock`, true) === undefined) return n;
+  }
+}
+
+/** Writes a file readable by the caller only. */
+function writePrivate(path: string, data: Uint8Array): void {
+  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  try {
+    writeAll(fd, data);
+  } finally {
+    libc().close(fd);
+  }
+}
+
+function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  crypto.getRandomValues(b);
+  return b;
+}
+
+/** Runs a step; a link-x11-socket step returns the sandbox's display number. */
+function runStep(step: HelperStep, dir: string, display: number | undefined): number | undefined {
+  switch (step.kind) {
+    case 'x11-cookie': {
+      const cookie = encodeXauth([cookieRecord(randomBytes(16))]);
+      writePrivate(`${dir}/xserver-auth`, cookie);
+      writePrivate(`${dir}/xauthority`, cookie);
+      return undefined;
+    }
+    case 'link-x11-socket': {
+      const host = step.hostDisplay ?? display;
+      if (host === undefined) throw new TypeError('link-x11-socket needs a display');
+      const link = `${dir}/x11-socket`;
+      if (spawnLibc().symlink(ptr(cString(`/tmp/.X11-unix/X${host}`)), ptr(cString(link))) !== 0) throw new SyscallError('symlink', errno(), link);
+      return step.hostDisplay === undefined ? host : freeDisplay(FIRST_DISPLAY);
+    }
+    case 'xauth-wildcard': {
+      const file = `${dir}/${step.name}`;
+      const bytes = readBytes(file)?.bytes;
+      const rewritten = bytes === undefined ? new Uint8Array() : wildcardCookies(bytes);
+      if (rewritten.length === 0) throw new HostError(`${file}: xauth wrote no cookie`);
+      writePrivate(file, rewritten);
+      return undefined;
+    }
+  }
+}
+
+/** The last lines a failed helper wrote to its log, for the error message. */
+function logTail(path: string): string {
+  const text = readText(path)?.trim() ?? '';
+  if (text === '') return '';
+  return `:\n  ${text.split('\n').slice(-5).join('\n  ')}`;
 }
 
 function helperEnv(spec: HelperSpec, env: readonly string[]): string[] {
@@ -74,7 +146,7 @@ function makePipe(): [number, number] {
 }
 
 /** posix_spawn with the helper's fds in place and nothing else of kiln's. Returns the pid. */
-function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined): number {
+function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined, logFile: string): number {
   const l = spawnLibc();
   // NOTE: glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on x86_64 and arm64;
   // the buffers are larger so that no libc's layout can overrun them.
@@ -95,6 +167,7 @@ function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly st
     open(0, '/dev/null', O_RDONLY);
     if (spec.stdout.kind === 'null') open(1, '/dev/null', O_WRONLY);
     if (spec.stdout.kind === 'file') open(1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND);
+    open(2, logFile, O_WRONLY | O_CREAT | O_APPEND);
     // NOTE: two steps, through fds no source can be, so that moving one fd into place never clobbers
     // another that is still to be moved.
     const moves: [number, number][] = [[readyW, CHILD_READY_FD]];
@@ -153,6 +226,8 @@ function awaitReady(spec: HelperSpec, fd: number): { display?: number } | 'eof' 
     switch (spec.readiness.kind) {
       case 'byte':
         return {};
+      case 'exit':
+        continue; // it has nothing to say; its exit closes the pipe
       case 'display': {
         text += new TextDecoder().decode(buf.subarray(0, got));
         const m = /^(\d+)\n/.exec(text);
@@ -165,8 +240,13 @@ function awaitReady(spec: HelperSpec, fd: number): { display?: number } | 'eof' 
 
 /** Kills and reaps a helper; returns its wait status text. */
 function killHelper(pid: number): string {
+  spawnLibc().kill(pid, SIGKILL);
+  return reap(pid);
+}
+
+/** Waits for a helper that has exited (or was killed) and describes its status; 'exit status 0' is success. */
+function reap(pid: number): string {
   const l = spawnLibc();
-  l.kill(pid, SIGKILL);
   const status = new Int32Array(1);
   while (l.waitpid(pid, ptr(status), 0) < 0 && errno() === EINTR);
   const s = status[0] ?? 0;
@@ -181,46 +261,37 @@ function killHelper(pid: number): string {
 export function startHelpers(specs: readonly HelperSpec[], dir: string, env: readonly string[]): StartedHelpers {
   const running: RunningHelper[] = [];
   let syncFd: number | undefined;
+  let sandboxDisplay: number | undefined;
   const abort = () => {
     for (const h of running) killHelper(h.pid);
     if (syncFd !== undefined) libc().close(syncFd);
   };
   try {
+    let nextDisplay = FIRST_DISPLAY;
     for (const spec of specs) {
       if (!isExecutableFile(spec.path)) {
         throw new HostError(`${spec.path} is missing: install the ${spec.pkg} package (apt-get install ${spec.pkg})`);
       }
-      const argsFd = spec.argsFile === undefined
-        ? undefined
-        : memfdWithData(`kiln-${spec.name}-args`, encoder.encode(spec.argsFile.map((a) => `${resolveArg(a, dir)}\0`).join('')), false);
-      const program = [spec.path, ...spec.args.map((a) => resolveArg(a, dir))];
-      const argv = spec.lifetime.kind === 'parent' ? [spec.lifetime.setpriv, '--pdeathsig', 'KILL', '--', ...program] : program;
-      const [readyR, readyW] = makePipe();
-      const t0 = performance.now();
-      let pid: number;
-      try {
-        pid = spawnHelper(spec, argv, helperEnv(spec, env), readyW, argsFd);
-      } catch (e) {
-        libc().close(readyR);
-        throw e;
-      } finally {
-        // Only the helper holds the write end now: when it exits, the read below ends.
-        libc().close(readyW);
-        if (argsFd !== undefined) libc().close(argsFd);
-      }
-      const ready = awaitReady(spec, readyR);
-      if (ready === 'eof' || ready === 'timeout') {
-        libc().close(readyR);
-        const status = killHelper(pid);
-        const why = ready === 'timeout' ? `was not ready after ${spec.readyTimeoutMs / 1000} s` : `failed to start (${status})`;
-        throw new HostError(`${spec.name} ${why}; the sandbox was not started`);
-      }
-      running.push({ name: spec.name, pid, startMs: performance.now() - t0, ...(ready.display !== undefined ? { display: ready.display } : {}) });
-      if (spec.lifetime.kind === 'fd') {
-        if (syncFd !== undefined) throw new TypeError('a plan has at most one helper with an fd lifetime (bwrap takes one --sync-fd)');
-        syncFd = readyR;
-      } else {
-        libc().close(readyR);
+      for (const step of spec.before ?? []) runStep(step, dir, undefined);
+      const wantsDisplay = spec.args.some((a) => typeof a !== 'string' && a.kind === 'display');
+      for (let attempt = 1; ; attempt++) {
+        const display = wantsDisplay ? freeDisplay(nextDisplay) : 0;
+        const outcome = startOne(spec, dir, env, display);
+        if (outcome.kind === 'ready') {
+          for (const step of spec.after ?? []) sandboxDisplay = runStep(step, dir, outcome.helper.display) ?? sandboxDisplay;
+          if (spec.lifetime.kind !== 'none') running.push(outcome.helper);
+          if (outcome.syncFd !== undefined) {
+            if (syncFd !== undefined) throw new TypeError('a plan has at most one helper with an fd lifetime (bwrap takes one --sync-fd)');
+            syncFd = outcome.syncFd;
+          }
+          break;
+        }
+        // A display number another server took since we looked: try the next one.
+        if (wantsDisplay && outcome.kind === 'failed' && attempt < DISPLAY_ATTEMPTS) {
+          nextDisplay = display + 1;
+          continue;
+        }
+        throw new HostError(`${spec.name} ${outcome.message}; the sandbox was not started${logTail(`${dir}/${spec.name}.log`)}`);
       }
     }
     // Inherited from here on: through env and tini into bwrap, which holds it while the sandbox lives.
@@ -229,5 +300,50 @@ export function startHelpers(specs: readonly HelperSpec[], dir: string, env: rea
     abort();
     throw e;
   }
-  return { helpers: running, ...(syncFd !== undefined ? { syncFd } : {}), abort };
+  return { helpers: running, ...(syncFd !== undefined ? { syncFd } : {}), ...(sandboxDisplay !== undefined ? { display: sandboxDisplay } : {}), abort };
+}
+
+type Outcome =
+  | { readonly kind: 'ready'; readonly helper: RunningHelper; readonly syncFd?: number }
+  | { readonly kind: 'failed' | 'timeout'; readonly message: string };
+
+/** Spawns one helper and waits until it is ready, has failed, or has run out of time. */
+function startOne(spec: HelperSpec, dir: string, env: readonly string[], display: number): Outcome {
+  const argsFd = spec.argsFile === undefined
+    ? undefined
+    : memfdWithData(`kiln-${spec.name}-args`, encoder.encode(spec.argsFile.map((a) => `${resolveArg(a, dir, display)}\0`).join('')), false);
+  const program = [spec.path, ...spec.args.map((a) => resolveArg(a, dir, display))];
+  const argv = spec.lifetime.kind === 'parent' ? [spec.lifetime.setpriv, '--pdeathsig', 'TERM', '--', ...program] : program;
+  const [readyR, readyW] = makePipe();
+  const t0 = performance.now();
+  let pid: number;
+  try {
+    pid = spawnHelper(spec, argv, helperEnv(spec, env), readyW, argsFd, `${dir}/${spec.name}.log`);
+  } catch (e) {
+    libc().close(readyR);
+    throw e;
+  } finally {
+    // Only the helper holds the write end now: when it exits, the read below ends.
+    libc().close(readyW);
+    if (argsFd !== undefined) libc().close(argsFd);
+  }
+  const ready = awaitReady(spec, readyR);
+  const startMs = performance.now() - t0;
+  if (spec.readiness.kind === 'exit' && ready === 'eof') {
+    libc().close(readyR);
+    const status = reap(pid);
+    if (status === 'exit status 0') return { kind: 'ready', helper: { name: spec.name, pid, startMs } };
+    return { kind: 'failed', message: `failed (${status})` };
+  }
+  if (ready === 'eof' || ready === 'timeout') {
+    libc().close(readyR);
+    const status = killHelper(pid);
+    return ready === 'timeout'
+      ? { kind: 'timeout', message: `was not ready after ${spec.readyTimeoutMs / 1000} s` }
+      : { kind: 'failed', message: `failed to start (${status})` };
+  }
+  const helper: RunningHelper = { name: spec.name, pid, startMs, ...(ready.display !== undefined ? { display: ready.display } : {}) };
+  if (spec.lifetime.kind === 'fd') return { kind: 'ready', helper, syncFd: readyR };
+  libc().close(readyR);
+  return { kind: 'ready', helper };
 }

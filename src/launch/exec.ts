@@ -56,6 +56,7 @@ function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly s
 export interface HelperFds {
   readonly dir?: string;
   readonly syncFd?: number;
+  readonly display?: number;
 }
 
 /** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
@@ -65,6 +66,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     blobFds,
     ...(helpers.dir !== undefined ? { helperDir: helpers.dir } : {}),
     ...(helpers.syncFd !== undefined ? { syncFd: helpers.syncFd } : {}),
+    ...(helpers.display !== undefined ? { display: helpers.display } : {}),
   });
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
   const infoFds = [...(plan.infoFd === undefined ? [] : [plan.infoFd]), ...(helpers.syncFd === undefined ? [] : [helpers.syncFd])];

@@ -75,9 +75,21 @@ function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; st
   }
 }
 
-export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
+/** DISPLAY=:N for the X display the launch chose; recorded in the entry's environment, for --join. */
+function withDisplay(plan: LaunchPlan, display: number | undefined): LaunchPlan {
+  if (display === undefined) return plan;
+  const value = `:${display}`;
+  return {
+    ...plan,
+    env: [...plan.env.filter((e) => !e.startsWith('DISPLAY=')), `DISPLAY=${value}`],
+    envChanges: { ...plan.envChanges, set: [...plan.envChanges.set.filter(([k]) => k !== 'DISPLAY'), ['DISPLAY', value]] },
+  };
+}
+
+export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
   // Helpers first: a sandbox whose proxy cannot start is never registered, and never runs.
-  const helpers = startPlanHelpers(plan, meta);
+  const helpers = startPlanHelpers(planned, meta);
+  const plan = withDisplay(planned, helpers?.started.display);
   const entry: RegistryEntry = {
     version: 1,
     pid: process.pid,
@@ -113,7 +125,10 @@ export function launch(plan: LaunchPlan, meta: LaunchMeta): never {
     checkTools(plan);
     checkLimits(plan.init?.rlimits ?? []);
     const signals = planSignals(plan.supervisor.timeout !== undefined, callerIgnored());
-    const helperFds = helpers === undefined ? {} : { dir: helpers.dir, ...(helpers.started.syncFd !== undefined ? { syncFd: helpers.started.syncFd } : {}) };
+    const started = helpers?.started;
+    const helperFds = helpers === undefined
+      ? {}
+      : { dir: helpers.dir, ...(started?.syncFd !== undefined ? { syncFd: started.syncFd } : {}), ...(started?.display !== undefined ? { display: started.display } : {}) };
     const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, helperFds);
     meta.beforeExec(prepared.argv);
     return execBwrap(plan, prepared, meta.keepFds);

@@ -20,6 +20,8 @@ export interface LaunchFds {
   readonly blobFds: readonly number[];
   readonly helperDir?: string;
   readonly syncFd?: number;
+  /** The sandbox's X display number, for helper-display-bind. */
+  readonly display?: number;
 }
 
 function helperPath(fds: LaunchFds, socket: string): string {
@@ -68,6 +70,9 @@ function mountArgs(op: MountOp, fds: LaunchFds): string[] {
       return ['--chmod', octal(op.perms), op.dest];
     case 'helper-bind':
       return ['--ro-bind', helperPath(fds, op.socket), op.dest];
+    case 'helper-display-bind':
+      if (fds.display === undefined) throw new RangeError('no display for the X socket');
+      return ['--ro-bind', helperPath(fds, 'x11-socket'), `${op.dest}/X${fds.display}`];
     default:
       return assertNever(op);
   }

@@ -50,7 +50,9 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   planUserDatabase(ctx);
   const sockets = planSockets(ctx);
   planProtections(ctx);
-  const { mounts, initSteps } = ctx.tree.emit();
+  const emitted = ctx.tree.emit();
+  const mounts = [...emitted.mounts, ...sockets.lastMounts];
+  const initSteps = emitted.initSteps;
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
   // to the home directory, and so does kiln, if the home is there (a tmpfs such as private-tmp's /tmp

@@ -11,13 +11,17 @@ import { UsageError } from '../errors.ts';
 import type { HelperSpec } from '../helpers/spec.ts';
 import { dbusSocketPaths } from '../desktop/address.ts';
 import { planDbusProxy, SYSTEM_BUS_SOCKET } from '../desktop/dbus.ts';
+import { planX11Server, type X11Plan } from '../desktop/x11.ts';
 import { exists, hide, type FsContext } from './fs-context.ts';
+import type { MountOp } from './types.ts';
 
 export interface SocketPlan {
   /** Environment variables the program must not see. */
   readonly unsetEnv: readonly string[];
   /** Environment variables that point the program at its helpers (the proxy's buses). */
   readonly setEnv: readonly (readonly [string, string])[];
+  /** Ops bwrap applies after every other mount (the X socket, whose name is known only at launch). */
+  readonly lastMounts: readonly MountOp[];
   /** Whether abstract unix sockets outside the sandbox must be made unreachable with Landlock. */
   readonly scopeAbstract: boolean;
   readonly helpers: readonly HelperSpec[];
@@ -31,13 +35,20 @@ export function planSockets(ctx: FsContext): SocketPlan {
   const hideIfThere = (p: string | undefined) => {
     if (p !== undefined && p !== '' && exists(ctx, p)) hide(ctx, p);
   };
-  if (policy.x11.kind === 'none') {
-    hideIfThere('/tmp/.X11-unix');
+  let x11: X11Plan | undefined;
+  if (policy.x11.kind === 'none' || policy.x11.kind === 'server') {
+    // The user's own cookies never reach the sandbox, whichever X server it gets.
     hideIfThere(`${ctx.home}/.Xauthority`);
     hideIfThere(facts.env['XAUTHORITY']);
-    unsetEnv.push('DISPLAY', 'XAUTHORITY');
     needsScope = true;
   }
+  if (policy.x11.kind === 'none') {
+    hideIfThere('/tmp/.X11-unix');
+    unsetEnv.push('DISPLAY', 'XAUTHORITY');
+  }
+  // The launch sets DISPLAY once it knows the display number; never the caller's.
+  if (policy.x11.kind === 'server') unsetEnv.push('DISPLAY');
+  if (policy.x11.kind === 'server') x11 = planX11Server(ctx, policy.x11);
   if (policy.dbusUser.kind === 'none') {
     const { paths } = dbusSocketPaths(facts.env['DBUS_SESSION_BUS_ADDRESS']);
     for (const p of [...paths, `${ctx.runUser}/bus`]) hideIfThere(p);
@@ -58,8 +69,16 @@ export function planSockets(ctx: FsContext): SocketPlan {
   const scopeAbstract = needsScope && policy.net.kind === 'host';
   if (scopeAbstract && facts.landlockAbi < 6) {
     throw new UsageError(
-      'x11 none / dbus-* none / dbus-* filter: the host\'s abstract sockets would stay reachable; add net none, or use a kernel with Landlock ABI 6 or later',
+      'x11 / dbus-* none / dbus-* filter: the host\'s abstract sockets would stay reachable; add net none, or use a kernel with Landlock ABI 6 or later',
     );
   }
-  return { unsetEnv, setEnv: dbus.setEnv, scopeAbstract, helpers: dbus.helper !== undefined ? [dbus.helper] : [], warnings: dbus.warnings };
+  return {
+    unsetEnv,
+    setEnv: [...dbus.setEnv, ...(x11?.setEnv ?? [])],
+    lastMounts: x11 !== undefined ? [x11.mount] : [],
+    scopeAbstract,
+    // The proxy first: it is ready in milliseconds, an X server in a few hundred.
+    helpers: [...(dbus.helper !== undefined ? [dbus.helper] : []), ...(x11?.helpers ?? [])],
+    warnings: dbus.warnings,
+  };
 }

@@ -31,7 +31,12 @@ export type MountOp =
   | { readonly kind: 'bind-data'; readonly blob: BlobRef; readonly dest: string; readonly writable: boolean; readonly perms?: number }
   | { readonly kind: 'chmod'; readonly dest: string; readonly perms: number }
   /** A socket in the sandbox's helper directory (made at launch; see src/helpers/), bound read-only at `dest`. */
-  | { readonly kind: 'helper-bind'; readonly socket: string; readonly dest: string };
+  | { readonly kind: 'helper-bind'; readonly socket: string; readonly dest: string }
+  /**
+   * The X server's socket (`x11-socket` in the helper directory), bound at `dest`/XN for the display number
+   * N the launch chose (see src/desktop/x11.ts); the launch also sets DISPLAY=:N.
+   */
+  | { readonly kind: 'helper-display-bind'; readonly dest: string };
 
 export type Namespace = 'user' | 'pid' | 'ipc' | 'uts' | 'net' | 'cgroup';
 

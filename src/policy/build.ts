@@ -84,6 +84,14 @@ export function buildPolicy(req: PolicyRequest): PolicyOutcome {
 
   const resolved = resolvePolicy({ profile: loaded.directives, cli: cli.directives, cliOnly: cli.cliOnly, files: loaded.files, ignored: loaded.ignored, home });
   diagnostics.push(...resolved.diagnostics);
+  let policy = resolved.policy;
+  if (policy.x11.kind === 'server') {
+    // The nested servers' screen sizes and extra parameters come from the global configuration.
+    const readAlready = config !== undefined;
+    const c = (config ??= loadGlobalConfig());
+    if (!readAlready) diagnostics.push(...c.diagnostics);
+    if (c.config.x11 !== undefined) policy = { ...policy, x11: { ...policy.x11, config: c.config.x11 } };
+  }
   if (hasErrors(diagnostics)) return { kind: 'invalid', diagnostics, files: loaded.files };
-  return { kind: 'ok', policy: resolved.policy, diagnostics, ...(selection.kind === 'profile' ? { selected: selection.located } : {}) };
+  return { kind: 'ok', policy, diagnostics, ...(selection.kind === 'profile' ? { selected: selection.located } : {}) };
 }

@@ -102,11 +102,16 @@ export type DbusRule =
   /** `dbus-*.call NAME=RULE`, `dbus-*.broadcast NAME=RULE`: RULE is `[INTERFACE.METHOD][@PATH]`. */
   | { readonly verb: 'call' | 'broadcast'; readonly name: string; readonly rule: string; readonly origin: Origin };
 
+import type { X11Config } from '../profile/config.ts';
+
 export type X11Policy =
   | { readonly kind: 'allow' }
   | { readonly kind: 'none' }
-  /** `x11` (auto) or `x11 MODE`; `screen` from `xephyr-screen WxH`. */
-  | { readonly kind: 'server'; readonly mode: 'auto' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb'; readonly screen?: string };
+  /**
+   * `x11` (auto) or `x11 MODE`; `screen` from `xephyr-screen WxH`; `config` from the global configuration
+   * file's xvfb-/xephyr- keys (filled in when the policy is built).
+   */
+  | { readonly kind: 'server'; readonly mode: 'auto' | 'xephyr' | 'xorg' | 'xpra' | 'xvfb'; readonly screen?: string; readonly config?: X11Config };
 
 export interface Rlimits {
   readonly as?: bigint;

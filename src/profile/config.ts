@@ -14,6 +14,19 @@ export interface GlobalConfig {
   readonly allowTray: boolean;
   readonly browserAllowDrm: boolean;
   readonly browserDisableU2f: boolean;
+  /** The nested X servers' settings (`xvfb-screen`, `xephyr-screen`, their `-extra-params`); absent keys keep kiln's defaults. */
+  readonly x11?: X11Config;
+}
+
+export interface X11Config {
+  /** `xvfb-screen WxHxD`. */
+  readonly xvfbScreen?: string;
+  readonly xvfbExtraParams?: readonly string[];
+  /** `xephyr-screen WxH`. */
+  readonly xephyrScreen?: string;
+  readonly xephyrExtraParams?: readonly string[];
+  /** `xephyr-window-title no` leaves Xephyr's own title. */
+  readonly xephyrWindowTitle?: boolean;
 }
 
 /** Firejail's defaults, as documented in firejail.config. */
@@ -29,17 +42,52 @@ const SWITCHES = {
 
 const MAX_CONFIG_SIZE = 1024 * 1024;
 
+const X11_KEYS = { 'xvfb-screen': true, 'xvfb-extra-params': true, 'xephyr-screen': true, 'xephyr-extra-params': true, 'xephyr-window-title': true } as const;
+
+/** Extra parameters are X server options, passed as separate words (never through a shell). */
+function setX11Key(x11: { -readonly [K in keyof X11Config]: X11Config[K] }, key: keyof typeof X11_KEYS, value: string): string | undefined {
+  switch (key) {
+    case 'xvfb-screen':
+      if (!/^[0-9]{1,5}x[0-9]{1,5}x[0-9]{1,2}$/.test(value)) return `expected WIDTHxHEIGHTxDEPTH (got ${quote(value)})`;
+      x11.xvfbScreen = value;
+      return undefined;
+    case 'xephyr-screen':
+      if (!/^[0-9]{1,5}x[0-9]{1,5}$/.test(value)) return `expected WIDTHxHEIGHT (got ${quote(value)})`;
+      x11.xephyrScreen = value;
+      return undefined;
+    case 'xvfb-extra-params':
+    case 'xephyr-extra-params': {
+      const words = value.split(/[ \t]+/).filter((w) => w !== '');
+      const field = key === 'xvfb-extra-params' ? 'xvfbExtraParams' : 'xephyrExtraParams';
+      // Firejail documents the key as repeatable: the parameters add up.
+      x11[field] = [...(x11[field] ?? []), ...words];
+      return undefined;
+    }
+    case 'xephyr-window-title':
+      if (value !== 'yes' && value !== 'no') return `expected 'yes' or 'no' (got ${quote(value)})`;
+      x11.xephyrWindowTitle = value === 'yes';
+      return undefined;
+  }
+}
+
 /** Parses configuration text. Malformed lines for the switches kiln reads are errors. */
 export function parseGlobalConfig(file: string, text: string): { config: GlobalConfig; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const config: { -readonly [K in keyof GlobalConfig]: GlobalConfig[K] } = { ...DEFAULT_CONFIG, file };
   const { lines, problems } = lexProfile(text);
+  const x11: { -readonly [K in keyof X11Config]: X11Config[K] } = {};
   for (const p of problems) diagnostics.push(errorAt({ file, line: p.line, col: p.col }, p.message, []));
   for (const l of lines) {
     const m = /^(\S+)\s+(.*)$/.exec(l.text);
     const key = m?.[1] ?? l.text;
-    if (!Object.hasOwn(SWITCHES, key)) continue;
     const value = m?.[2];
+    if (Object.hasOwn(X11_KEYS, key)) {
+      const err = setX11Key(x11, key as keyof typeof X11_KEYS, value ?? '');
+      if (err !== undefined) diagnostics.push(errorAt({ file, line: l.line, col: l.col }, `${key}: ${err}`, []));
+      else config.x11 = { ...x11 };
+      continue;
+    }
+    if (!Object.hasOwn(SWITCHES, key)) continue;
     if (value !== 'yes' && value !== 'no') {
       diagnostics.push(errorAt({ file, line: l.line, col: l.col }, `${key}: expected 'yes' or 'no' (got ${quote(value ?? '')})`, []));
       continue;

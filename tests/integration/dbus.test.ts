@@ -5,7 +5,7 @@
  * ready before the program runs, and gone when the sandbox ends, however it ends.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, startBus, startService, type Bus } from '../lib/dbus.ts';
 import { hasCommand, kiln, run, tempDir, KILN, IS_ROOT } from '../lib/run.ts';

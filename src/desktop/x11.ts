@@ -1,0 +1,135 @@
+/**
+ * X11 sandboxing (`x11 xvfb|xephyr|xorg`, bare `x11`). The program never reaches the user's X server with
+ * the user's own cookie:
+ *
+ * - xvfb, xephyr: a nested X server started for the sandbox (a helper, src/helpers/), on a display number
+ *   no other server uses, with a fresh MIT-MAGIC-COOKIE. The sandbox's /tmp/.X11-unix is a tmpfs holding
+ *   only that server's socket, under the same display number, and its Xauthority holds only that cookie.
+ * - xorg: the user's own server, through an untrusted cookie from `xauth generate … untrusted` (the X
+ *   SECURITY extension): the program cannot read other clients' windows or grab their input.
+ *
+ * In every mode the host's Xauthority files are hidden, and the host's abstract X sockets
+ * (@/tmp/.X11-unix/XN) are cut off by the caller (plan/sockets.ts), with a network namespace or Landlock.
+ * xpra is not supported yet: asking for it stops the launch rather than fall back to less isolation.
+ */
+import { HostError, UsageError } from '../errors.ts';
+import type { HelperSpec } from '../helpers/spec.ts';
+import type { MountOp } from '../plan/types.ts';
+import type { X11Policy } from '../policy/policy.ts';
+import { placeHelperSocket, type FsContext } from '../plan/fs-context.ts';
+
+type ServerPolicy = Extract<X11Policy, { kind: 'server' }>;
+
+const DISPLAY_BIND: MountOp = { kind: 'helper-display-bind', dest: '/tmp/.X11-unix' };
+/** The sandbox's Xauthority, on the sandbox's own /tmp/.X11-unix tmpfs (never a file in the user's home). */
+export const SANDBOX_XAUTHORITY = '/tmp/.X11-unix/.kiln-Xauthority';
+const SERVER_READY_TIMEOUT_MS = 30_000;
+const SYSTEM_DIRS = ['/usr/bin', '/bin'];
+
+const SERVERS = {
+  xvfb: { binary: 'Xvfb', pkg: 'xvfb' },
+  xephyr: { binary: 'Xephyr', pkg: 'xserver-xephyr' },
+  xpra: { binary: 'xpra', pkg: 'xpra' },
+  xorg: { binary: 'xauth', pkg: 'xauth' },
+} as const;
+
+export interface X11Plan {
+  readonly helpers: HelperSpec[];
+  readonly setEnv: (readonly [string, string])[];
+  /** Bound last: the server's socket at /tmp/.X11-unix/XN, for the display number N chosen at launch. */
+  readonly mount: MountOp;
+}
+
+function findTool(ctx: FsContext, binary: string): string | undefined {
+  return SYSTEM_DIRS.map((d) => `${d}/${binary}`).find((p) => ctx.fs.lstat(p) !== undefined);
+}
+
+function need(ctx: FsContext, mode: keyof typeof SERVERS): string {
+  const { binary, pkg } = SERVERS[mode];
+  const found = findTool(ctx, binary);
+  if (found === undefined) throw new HostError(`x11 ${mode} needs ${binary}, which was not found: install the ${pkg} package (apt-get install ${pkg})`);
+  return found;
+}
+
+/** Bare `x11`: Firejail takes the first of xpra, xephyr and xvfb that is installed; kiln skips xpra (not supported yet). */
+function chooseMode(ctx: FsContext, policy: ServerPolicy): 'xvfb' | 'xephyr' | 'xorg' {
+  switch (policy.mode) {
+    case 'xpra':
+      throw new UsageError('x11 xpra is not supported by kiln yet; use x11 xephyr, x11 xvfb or x11 xorg (kiln does not fall back to less isolation)');
+    case 'auto':
+      if (findTool(ctx, 'Xephyr') !== undefined && hostDisplay(ctx) !== undefined) return 'xephyr';
+      if (findTool(ctx, 'Xvfb') !== undefined) return 'xvfb';
+      throw new HostError('x11 needs a nested X server: install the xserver-xephyr or xvfb package (apt-get install xvfb)');
+    default:
+      return policy.mode;
+  }
+}
+
+/** The local display number in DISPLAY (`:0`, `:0.0`, `unix:0`); undefined for none or a TCP display. */
+function hostDisplay(ctx: FsContext): number | undefined {
+  const m = /^(?:unix)?:(\d+)(?:\.\d+)?$/.exec(ctx.facts.env['DISPLAY'] ?? '');
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+function setprivPath(ctx: FsContext): string {
+  const setpriv = ctx.facts.tools.setpriv;
+  if (setpriv === undefined) throw new HostError("a nested X server needs util-linux's setpriv, which ties its life to the sandbox's: install the util-linux package");
+  return setpriv;
+}
+
+function nestedServer(ctx: FsContext, mode: 'xvfb' | 'xephyr', policy: ServerPolicy): HelperSpec {
+  const config = policy.config ?? {};
+  // -nolisten local: no abstract socket, only the path one. X clients try the abstract socket first and
+  // fall back to the path only if nothing listens there; one made outside the sandbox would refuse them
+  // (Landlock) and they would give up.
+  const common = ['-displayfd', { kind: 'ready-fd', prefix: '' }, '-nolisten', 'tcp', '-nolisten', 'local', '-noreset', '-auth', { kind: 'path', name: 'xserver-auth' }] as const;
+  let args: HelperSpec['args'];
+  if (mode === 'xvfb') {
+    args = [{ kind: 'display' }, ...common, '-screen', '0', config.xvfbScreen ?? '800x600x24', ...(config.xvfbExtraParams ?? [])];
+  } else {
+    if (hostDisplay(ctx) === undefined) throw new UsageError('x11 xephyr shows its window on your display, and DISPLAY names no local display; use x11 xvfb for a display without a window');
+    const title = config.xephyrWindowTitle === false ? [] : ['-title', 'kiln'];
+    args = [{ kind: 'display' }, ...common, '-screen', policy.screen ?? config.xephyrScreen ?? '800x600', ...title, ...(config.xephyrExtraParams ?? [])];
+  }
+  return {
+    name: SERVERS[mode].binary,
+    path: need(ctx, mode),
+    pkg: SERVERS[mode].pkg,
+    args,
+    readiness: { kind: 'display' },
+    lifetime: { kind: 'parent', setpriv: setprivPath(ctx) },
+    before: [{ kind: 'x11-cookie' }],
+    after: [{ kind: 'link-x11-socket' }],
+    stdout: { kind: 'null' },
+    readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+  };
+}
+
+/** Plans the X server side of `x11 MODE`; the caller has hidden the host's Xauthority and scopes abstract sockets. */
+export function planX11Server(ctx: FsContext, policy: ServerPolicy): X11Plan {
+  const mode = chooseMode(ctx, policy);
+  ctx.tree.mount('/tmp/.X11-unix', { kind: 'tmpfs', perms: 0o1777 });
+  if (mode === 'xorg') {
+    const n = hostDisplay(ctx);
+    if (n === undefined) throw new UsageError(`x11 xorg needs a local X display, and DISPLAY is ${ctx.facts.env['DISPLAY'] === undefined ? 'unset' : `'${ctx.facts.env['DISPLAY']}'`}`);
+    const socket = `/tmp/.X11-unix/X${n}`;
+    if (ctx.fs.lstat(socket) === undefined) throw new UsageError(`x11 xorg: display :${n} has no socket at ${socket}`);
+    placeHelperSocket(ctx, SANDBOX_XAUTHORITY, 'xauthority');
+    const xauth: HelperSpec = {
+      name: 'xauth',
+      path: need(ctx, 'xorg'),
+      pkg: SERVERS.xorg.pkg,
+      // timeout 0: the untrusted authorization does not expire while the sandbox is idle.
+      args: ['-q', '-f', { kind: 'path', name: 'xauthority' }, 'generate', `:${n}`, 'MIT-MAGIC-COOKIE-1', 'untrusted', 'timeout', '0'],
+      readiness: { kind: 'exit' },
+      lifetime: { kind: 'none' },
+      after: [{ kind: 'xauth-wildcard', name: 'xauthority' }, { kind: 'link-x11-socket', hostDisplay: n }],
+      stdout: { kind: 'null' },
+      readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+    };
+    return { helpers: [xauth], setEnv: [['XAUTHORITY', SANDBOX_XAUTHORITY]], mount: DISPLAY_BIND };
+  }
+  const server = nestedServer(ctx, mode, policy);
+  placeHelperSocket(ctx, SANDBOX_XAUTHORITY, 'xauthority');
+  return { helpers: [server], setEnv: [['XAUTHORITY', SANDBOX_XAUTHORITY]], mount: DISPLAY_BIND };
+}
