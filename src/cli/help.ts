@@ -12,7 +12,7 @@ Differences from Firejail:
     root gets real privileges. Inside an unprivileged sandbox, supplementary
     groups other than your primary group show as 'nogroup'.
   - no_new_privs is always set; terminal injection (TIOCSTI, TIOCLINUX) is
-    blocked in every sandbox; x11 none and dbus-* none also cut abstract
+    blocked in every sandbox; x11 and dbus-* none/filter also cut abstract
     sockets off (Landlock) when there is no network namespace.
   - As an unprivileged user kiln cannot drop supplementary groups (nogroups
     warns); as root, noroot is unavailable, as in Firejail.
@@ -30,6 +30,14 @@ Differences from Firejail:
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
   - --timeout sends the program SIGTERM when time is up and SIGKILL ten
     seconds later; kiln exits 124, or 137 if SIGKILL was needed.
+  - dbus-user/dbus-system filter run xdg-dbus-proxy (package xdg-dbus-proxy);
+    if it is missing or fails, the sandbox does not start (no fallback to the
+    unfiltered bus). Rules given without 'filter' do nothing, as in Firejail.
+  - x11 xvfb/xephyr start a nested server (packages xvfb, xserver-xephyr) with
+    a fresh cookie; x11 xorg uses your display with an untrusted cookie (xauth).
+    The host display's path and abstract sockets are out of reach in every
+    mode, root's included. x11 xpra is not supported yet (the launch stops);
+    bare x11 picks xephyr when there is a display, else xvfb.
 
 kiln options:
   --help                 show this text

@@ -172,6 +172,36 @@ describe.skipIf(!ready)('dbus-user filter', () => {
   });
 });
 
+describe.skipIf(!ready || !hasCommand('notify-send') || !existsSync('/etc/firejail/notify-send.profile'))('a real program under its Debian profile', () => {
+  const tmp = tempDir('kiln-dbus-notify-');
+  const log = join(tmp.path, 'notifications.log');
+  let bus: Bus;
+  let stop = () => {};
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    bus = await startBus(tmp.path, 'bus');
+    env = { DBUS_SESSION_BUS_ADDRESS: bus.address };
+    stop = await startService(bus, 'session', log, ['org.freedesktop.Notifications', 'org.example.Denied']);
+  });
+  afterAll(() => {
+    stop();
+    bus.stop();
+    tmp.cleanup();
+  });
+
+  test("notify-send, under notify-send.profile's filter, delivers its notification", () => {
+    const r = kiln(['--quiet', 'notify-send', 'hello from kiln'], { env });
+    expect(r.code).toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain('notify hello from kiln');
+  });
+
+  test('without its talk rule the same profile blocks it, and nothing is delivered', () => {
+    const r = kiln(['--quiet', '--ignore=dbus-user.talk org.freedesktop.Notifications', 'notify-send', 'blocked by kiln'], { env });
+    expect(r.code).not.toBe(0);
+    expect(readFileSync(log, 'utf8')).not.toContain('blocked by kiln');
+  });
+});
+
 describe.skipIf(!ready)('the proxy lives exactly as long as the sandbox', () => {
   const tmp = tempDir('kiln-dbus-life-');
   let bus: Bus;
