@@ -49,6 +49,8 @@ export interface StartedHelpers {
   readonly syncFd?: number;
   /** The display number the sandbox uses for its X server (`x11-socket` in the directory); absent without one. */
   readonly display?: number;
+  /** One-shot steps (xauth generate) that ran to completion, with their times. */
+  readonly oneShots: readonly RunningHelper[];
   /** Kills every helper started (for a launch that fails before the sandbox exists). */
   readonly abort: () => void;
 }
@@ -260,6 +262,7 @@ function reap(pid: number): string {
  */
 export function startHelpers(specs: readonly HelperSpec[], dir: string, env: readonly string[]): StartedHelpers {
   const running: RunningHelper[] = [];
+  const oneShots: RunningHelper[] = [];
   let syncFd: number | undefined;
   let sandboxDisplay: number | undefined;
   const abort = () => {
@@ -279,7 +282,7 @@ export function startHelpers(specs: readonly HelperSpec[], dir: string, env: rea
         const outcome = startOne(spec, dir, env, display);
         if (outcome.kind === 'ready') {
           for (const step of spec.after ?? []) sandboxDisplay = runStep(step, dir, outcome.helper.display) ?? sandboxDisplay;
-          if (spec.lifetime.kind !== 'none') running.push(outcome.helper);
+          (spec.lifetime.kind === 'none' ? oneShots : running).push(outcome.helper);
           if (outcome.syncFd !== undefined) {
             if (syncFd !== undefined) throw new TypeError('a plan has at most one helper with an fd lifetime (bwrap takes one --sync-fd)');
             syncFd = outcome.syncFd;
@@ -300,7 +303,7 @@ export function startHelpers(specs: readonly HelperSpec[], dir: string, env: rea
     abort();
     throw e;
   }
-  return { helpers: running, ...(syncFd !== undefined ? { syncFd } : {}), ...(sandboxDisplay !== undefined ? { display: sandboxDisplay } : {}), abort };
+  return { helpers: running, oneShots, ...(syncFd !== undefined ? { syncFd } : {}), ...(sandboxDisplay !== undefined ? { display: sandboxDisplay } : {}), abort };
 }
 
 type Outcome =

@@ -68,6 +68,7 @@ function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; st
     const callerEnv = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const started = startHelpers(plan.helpers, dir, callerEnv);
     for (const h of started.helpers) meta.debug(`helper ${h.name} (pid ${h.pid}) ready in ${h.startMs.toFixed(1)} ms`);
+    for (const h of started.oneShots) meta.debug(`helper ${h.name} (pid ${h.pid}) done in ${h.startMs.toFixed(1)} ms`);
     return { dir, started };
   } catch (e) {
     removeHelperDir(dir);
