@@ -25,6 +25,8 @@ interface SandboxJson {
   readonly cwd: string;
   /** ISO 8601. */
   readonly started: string;
+  /** Programs serving the sandbox from outside (the D-Bus proxy, a nested X server); absent when none. */
+  readonly helpers?: readonly { readonly name: string; readonly pid: number; readonly display?: number }[];
 }
 
 interface ProcessJson {
@@ -48,6 +50,7 @@ function toJson(sb: Sandbox): SandboxJson {
     profiles: e.profiles,
     cwd: e.cwd,
     started: new Date(e.started).toISOString(),
+    ...(e.helpers !== undefined && e.helpers.length > 0 ? { helpers: e.helpers } : {}),
   };
 }
 

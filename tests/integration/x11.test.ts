@@ -141,6 +141,26 @@ describe.skipIf(!ready)('x11 modes', () => {
     }
   });
 
+  test('--join gets the same nested display', async () => {
+    const name = `x11-join-${process.pid}`;
+    const p = Bun.spawn([KILN, '--quiet', '--noprofile', `--name=${name}`, '--x11=xvfb', 'sleep', '30'], { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit' });
+    try {
+      let joined = kiln([`--join=${name}`, 'xdpyinfo'], { env });
+      for (let i = 0; i < 50 && joined.code !== 0; i++) {
+        await Bun.sleep(100);
+        joined = kiln([`--join=${name}`, 'xdpyinfo'], { env });
+      }
+      expect(joined.code).toBe(0);
+      expect(/dimensions:\s+(\d+x\d+)/.exec(joined.stdout)?.[1]).toBe('800x600');
+      const listed = (JSON.parse(kiln(['--list', '--json'], { env }).stdout) as { name: string; helpers?: { name: string; display?: number }[] }[]).find((s) => s.name === name);
+      const display = listed?.helpers?.[0]?.display;
+      expect(/name of display:\s+(\S+)/.exec(joined.stdout)?.[1]).toBe(`:${display}`);
+    } finally {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+  });
+
   test('with its own hostname, the sandbox still finds its cookie', () => {
     expect(kiln(['--quiet', '--noprofile', '--x11=xvfb', '--hostname=elsewhere', 'xdpyinfo'], { env }).code).toBe(0);
   });
