@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Launch cost of D-Bus filtering: kiln's --dbus-user=filter against firejail's, on this machine.
-# Five launches of /bin/true, in one run:
+# Launch cost of D-Bus filtering and of the X11 modes: kiln's against firejail's, on this machine.
+# Launches of /bin/true, in one run:
 #   bwrap                 plain bwrap with the namespaces and mounts of kiln --noprofile (as bench/launch.sh)
 #   kiln-noprofile        kiln --quiet --noprofile
 #   kiln-dbus-filter      the same with --dbus-user=filter --dbus-user.talk=org.example.A
 #   firejail-noprofile    firejail --quiet --noprofile
 #   firejail-dbus-filter  the same with --dbus-user=filter --dbus-user.talk=org.example.A
+#   kiln-x11-xvfb, kiln-x11-xephyr, kiln-x11-xorg, firejail-x11-xvfb, firejail-x11-xephyr
+#                         --x11=MODE with a host Xvfb standing in for the user's display (when Xvfb is
+#                         installed; Xephyr and xauth cases when those are). These take a quarter of the runs.
 # For each: the median wall time from hyperfine, and the mean CPU time (user + system) per launch of every
 # process the launch started, xdg-dbus-proxy included, from bench/cpu-runs.py (see bench/launch.sh for why
 # hyperfine's own CPU figures are not used). Then the added cost of the filter, kiln-dbus-filter minus
@@ -48,9 +51,11 @@ for tool in hyperfine bwrap python3 dbus-daemon xdg-dbus-proxy; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }
 done
 [ -x "$kiln" ] || { echo "bench: $kiln missing; run npm run build" >&2; exit 2; }
+x11_runs=$(( runs / 4 > 10 ? runs / 4 : 10 ))
 
 out=$(mktemp -d)
 bus_pid=
+xvfb_pid=
 child=
 # leftovers: pids of live processes that carry this run's bus address (in their environment, or in their
 # arguments as firejail passes it to its proxy), the bus itself excepted. Zombies are skipped: a proxy
@@ -59,7 +64,7 @@ leftovers() {
   local p state
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
-    [ "$p" = "$bus_pid" ] || [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+    [ "$p" = "$bus_pid" ] || [ "$p" = "$xvfb_pid" ] || [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
     state=$(cat "/proc/$p/stat" 2>/dev/null) || continue
     state=${state##*) }
     [ "${state:0:1}" = Z ] && continue
@@ -85,6 +90,10 @@ cleanup() {
   if [ -n "$bus_pid" ]; then
     kill -TERM "$bus_pid" 2>/dev/null || true
     wait "$bus_pid" 2>/dev/null || true
+  fi
+  if [ -n "$xvfb_pid" ]; then
+    kill -TERM "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
   fi
   rm -rf "$out"
   exit "$status"
@@ -135,6 +144,34 @@ else
   echo "bench: firejail is not installed; measuring kiln only" >&2
 fi
 
+# The X11 cases, against a host Xvfb that stands in for the user's display (-noreset, as a desktop's
+# server runs, so that x11 xorg's untrusted cookie outlives xauth's connection).
+x11_names=()
+if command -v Xvfb >/dev/null && command -v xauth >/dev/null; then
+  for ((d = 70; d < 200; d++)); do [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ] || break; done
+  : >"$out/host.auth"
+  xauth -f "$out/host.auth" add ":$d" MIT-MAGIC-COOKIE-1 "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  Xvfb ":$d" -nolisten tcp -noreset -auth "$out/host.auth" -screen 0 1024x768x24 </dev/null >"$out/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  for ((i = 0; i < 100; i++)); do [ -S "/tmp/.X11-unix/X$d" ] && break; sleep 0.05; done
+  export DISPLAY=":$d" XAUTHORITY="$out/host.auth"
+  modes=(xvfb xorg)
+  command -v Xephyr >/dev/null && modes+=(xephyr)
+  for m in "${modes[@]}"; do
+    x11_names+=("kiln-x11-$m")
+    cmd[kiln-x11-$m]="$kiln --quiet --noprofile --x11=$m $program"
+  done
+  if command -v firejail >/dev/null; then
+    for m in xvfb xephyr; do
+      [ "$m" = xephyr ] && ! command -v Xephyr >/dev/null && continue
+      x11_names+=("firejail-x11-$m")
+      cmd[firejail-x11-$m]="firejail --quiet --noprofile --x11=$m $program"
+    done
+  fi
+else
+  echo "bench: Xvfb or xauth is not installed; no X11 cases" >&2
+fi
+
 # fail NAME MESSAGE: the case is left out of the measurement and reported with MESSAGE.
 fail() {
   echo "bench: $1 fails: $2" >&2
@@ -148,7 +185,8 @@ first_line() {
 }
 read -r load_before _ </proc/loadavg
 hf_cmds=()
-for n in "${names[@]}"; do
+x11_cmds=()
+for n in "${names[@]}" "${x11_names[@]}"; do
   # Words as hyperfine -N and cpu-runs.py split them: no spaces in the paths here.
   read -r -a argv <<<"${cmd[$n]}"
   status=0
@@ -167,7 +205,10 @@ for n in "${names[@]}"; do
       grep -q 'xdg-dbus-proxy initialized' "$out/try.$n" ||
         { fail "$n" "firejail --debug shows no xdg-dbus-proxy"; continue; } ;;
   esac
-  hf_cmds+=(-n "$n" "${cmd[$n]}")
+  case $n in
+    *-x11-*) x11_cmds+=(-n "$n" "${cmd[$n]}") ;;
+    *) hf_cmds+=(-n "$n" "${cmd[$n]}") ;;
+  esac
 done
 
 [ ${#hf_cmds[@]} -gt 0 ] || { echo "bench: every case failed" >&2; exit 1; }
@@ -176,6 +217,15 @@ long hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/wall.json" "${h
 cpu_rounds=$(( runs / 4 > 10 ? runs / 4 : 10 ))
 echo "bench: CPU time of every process, $cpu_rounds rounds" >&2
 long python3 bench/cpu-runs.py "$cpu_rounds" "$out/cpu.json" "${hf_cmds[@]}"
+echo '{"results": []}' >"$out/x11-wall.json"
+echo '{}' >"$out/x11-cpu.json"
+if [ ${#x11_cmds[@]} -gt 0 ]; then
+  echo "bench: X11 modes, wall time, $x11_runs runs each" >&2
+  long hyperfine -N --warmup 3 --runs "$x11_runs" --export-json "$out/x11-wall.json" "${x11_cmds[@]}" >&2
+  x11_rounds=$(( x11_runs / 2 > 5 ? x11_runs / 2 : 5 ))
+  echo "bench: X11 modes, CPU time of every process, $x11_rounds rounds" >&2
+  long python3 bench/cpu-runs.py "$x11_rounds" "$out/x11-cpu.json" "${x11_cmds[@]}"
+fi
 
 # The proxy's start as kiln measures it: from spawning it until its ready byte.
 : >"$out/proxy"
@@ -188,12 +238,14 @@ if [ ! -e "$out/failed.kiln-dbus-filter" ]; then
 fi
 
 read -r load_after _ </proc/loadavg
-for n in "${names[@]}"; do [ -e "$out/failed.$n" ] && printf '%s\t%s\n' "$n" "$(cat "$out/failed.$n")"; done >"$out/failed"
-python3 - "$out/wall.json" "$out/cpu.json" "$out/failed" "$out/proxy" "$(id -un)" "$runs" "$cpu_rounds" "$load_before" "$load_after" "${names[@]}" <<'PY'
+for n in "${names[@]}" "${x11_names[@]}"; do [ -e "$out/failed.$n" ] && printf '%s\t%s\n' "$n" "$(cat "$out/failed.$n")"; done >"$out/failed"
+python3 - "$out/wall.json" "$out/cpu.json" "$out/failed" "$out/proxy" "$(id -un)" "$runs" "$cpu_rounds" "$load_before" "$load_after" "$out/x11-wall.json" "$out/x11-cpu.json" "${names[@]}" "${x11_names[@]}" <<'PY'
 import json, statistics, sys
-wall_json, cpu_json, failed_file, proxy_file, user, runs, rounds, load_before, load_after, *names = sys.argv[1:]
+wall_json, cpu_json, failed_file, proxy_file, user, runs, rounds, load_before, load_after, x11_wall_json, x11_cpu_json, *names = sys.argv[1:]
 wall = {r["command"]: statistics.median(r["times"]) * 1000 for r in json.load(open(wall_json))["results"]}
+wall.update({r["command"]: statistics.median(r["times"]) * 1000 for r in json.load(open(x11_wall_json))["results"]})
 cpu = json.load(open(cpu_json))
+cpu.update(json.load(open(x11_cpu_json)))
 failed = dict(line.rstrip("\n").split("\t", 1) for line in open(failed_file) if line.strip())
 proxy = [float(x) for x in open(proxy_file).read().split()]
 
@@ -208,12 +260,12 @@ for n in names:
         c = cpu[n]
         print(f"{n:<22}{wall[n]:>9.2f}{c['wall']:>9.2f}{c['user'] + c['system']:>9.2f}{c['user']:>8.2f}{c['system']:>8.2f}")
 print()
-print(f"{'added cost of the filter':<54}{'wall ms':>9}{'in turn':>9}{'CPU ms':>9}")
+print(f"{'added cost (X11 cases: fewer runs, see above)':<54}{'wall ms':>9}{'in turn':>9}{'CPU ms':>9}")
 added = {}
-for tool in ("kiln", "firejail"):
-    a, b = f"{tool}-dbus-filter", f"{tool}-noprofile"
+pairs = [(tool, f"{tool}-{case}", f"{tool}-noprofile") for case in ("dbus-filter", "x11-xvfb", "x11-xephyr", "x11-xorg") for tool in ("kiln", "firejail")]
+for tool, a, b in pairs:
     label = f"{tool}: {a} - {b}"
-    if a not in names:
+    if a not in names or b not in names:
         continue
     if a in failed or b in failed:
         print(f"{label:<54}  -  ({a if a in failed else b} failed)")
@@ -221,12 +273,13 @@ for tool in ("kiln", "firejail"):
     w = wall[a] - wall[b]
     t = cpu[a]["wall"] - cpu[b]["wall"]
     c = (cpu[a]["user"] + cpu[a]["system"]) - (cpu[b]["user"] + cpu[b]["system"])
-    added[tool] = (w, t, c)
+    added[a] = (w, t, c)
     print(f"{label:<54}{w:>9.2f}{t:>9.2f}{c:>9.2f}")
-if "kiln" in added and "firejail" in added:
-    k, f = added["kiln"], added["firejail"]
-    r = lambda x, y: f"{x / y:.2f}" if y > 0 else "-"
-    print(f"{'kiln / firejail':<54}" + "".join(f"{r(x, y):>9}" for x, y in zip(k, f)))
+    other = "kiln" + a[len("firejail"):] if tool == "firejail" else None
+    if other in added:
+        k, f = added[other], added[a]
+        r = lambda x, y: f"{x / y:.2f}" if y > 0 else "-"
+        print(f"{'  kiln / firejail':<54}" + "".join(f"{r(x, y):>9}" for x, y in zip(k, f)))
 print()
 if proxy:
     print(f"xdg-dbus-proxy start as kiln --debug reports it: median {statistics.median(proxy):.1f} ms over {len(proxy)} "
