@@ -10,29 +10,18 @@
  */
 import { HostError, SyscallError } from '../errors.ts';
 import { memfdWithData } from '../launch/fds.ts';
-import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
-import { isExecutableFile, readBytes, readText, stat, writeAll } from '../sys/fs.ts';
-import { cookieRecord, encodeXauth, wildcardCookies } from '../desktop/xauth.ts';
+import { errno, libc, ptr } from '../sys/libc.ts';
+import { isExecutableFile, readText } from '../sys/fs.ts';
 import { spawnLibc } from './libc-spawn.ts';
-import type { HelperArg, HelperSpec, HelperStep } from './spec.ts';
+import { CHILD_ARGS_FD, CHILD_READY_FD, helperEnv, makePipe, spawnHelper } from './spawn.ts';
+import type { HelperArg, HelperSpec } from './spec.ts';
+import { FIRST_DISPLAY, freeDisplay, runStep } from './steps.ts';
 
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_APPEND = 0o2000;
-const O_CLOEXEC = 0o2000000;
-const O_TRUNC = 0o1000;
-const O_NOFOLLOW = 0o400000;
 const F_SETFD = 2;
 const POLLIN = 1;
 const EINTR = 4;
 const SIGKILL = 9;
-const POSIX_SPAWN_SETSIGDEF = 0x04;
-const POSIX_SPAWN_SETSIGMASK = 0x08;
-const POSIX_SPAWN_SETSID = 0x80;
-/** The fd numbers the helper sees: its ready pipe, then its arguments' memfd. */
-const CHILD_READY_FD = 3;
-const CHILD_ARGS_FD = 4;
+const DISPLAY_ATTEMPTS = 32;
 
 export interface RunningHelper {
   readonly name: string;
@@ -71,135 +60,11 @@ function resolveArg(a: HelperArg, dir: string, display: number): string {
   }
 }
 
-const FIRST_DISPLAY = 100;
-const DISPLAY_ATTEMPTS = 32;
-
-/**
- * The next display number from `from` on that has neither a socket nor a lock file on the host. The X
- * server takes its lock atomically, so two launches that pick the same number cannot both have it; the
- * loser fails to start and is retried with the next number.
- */
-function freeDisplay(from: number): number {
-  for (let n = from; ; n++) {
-    if (stat(`/tmp/.X11-unix/X${n}`, true) === undefined && stat(`/tmp/.X${n}-lock`, true) === undefined) return n;
-  }
-}
-
-/** Writes a file readable by the caller only. */
-function writePrivate(path: string, data: Uint8Array): void {
-  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600);
-  if (fd < 0) throw new SyscallError('open', errno(), path);
-  try {
-    writeAll(fd, data);
-  } finally {
-    libc().close(fd);
-  }
-}
-
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
-}
-
-/** Runs a step; a link-x11-socket step returns the sandbox's display number. */
-function runStep(step: HelperStep, dir: string, display: number | undefined): number | undefined {
-  switch (step.kind) {
-    case 'x11-cookie': {
-      const cookie = encodeXauth([cookieRecord(randomBytes(16))]);
-      writePrivate(`${dir}/xserver-auth`, cookie);
-      writePrivate(`${dir}/xauthority`, cookie);
-      return undefined;
-    }
-    case 'link-x11-socket': {
-      const host = step.hostDisplay ?? display;
-      if (host === undefined) throw new TypeError('link-x11-socket needs a display');
-      const link = `${dir}/x11-socket`;
-      if (spawnLibc().symlink(ptr(cString(`/tmp/.X11-unix/X${host}`)), ptr(cString(link))) !== 0) throw new SyscallError('symlink', errno(), link);
-      return step.hostDisplay === undefined ? host : freeDisplay(FIRST_DISPLAY);
-    }
-    case 'xauth-wildcard': {
-      const file = `${dir}/${step.name}`;
-      const bytes = readBytes(file)?.bytes;
-      const rewritten = bytes === undefined ? new Uint8Array() : wildcardCookies(bytes);
-      if (rewritten.length === 0) throw new HostError(`${file}: xauth wrote no cookie`);
-      writePrivate(file, rewritten);
-      return undefined;
-    }
-  }
-}
-
 /** The last lines a failed helper wrote to its log, for the error message. */
 function logTail(path: string): string {
   const text = readText(path)?.trim() ?? '';
   if (text === '') return '';
   return `:\n  ${text.split('\n').slice(-5).join('\n  ')}`;
-}
-
-function helperEnv(spec: HelperSpec, env: readonly string[]): string[] {
-  const unset = new Set([...(spec.unsetEnv ?? []), ...(spec.setEnv ?? []).map(([k]) => k)]);
-  return [...env.filter((e) => !unset.has(e.slice(0, e.indexOf('=')))), ...(spec.setEnv ?? []).map(([k, v]) => `${k}=${v}`)];
-}
-
-function makePipe(): [number, number] {
-  const fds = new Int32Array(2);
-  if (spawnLibc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SyscallError('pipe2', errno(), 'for a helper');
-  return [fds[0] ?? -1, fds[1] ?? -1];
-}
-
-/** posix_spawn with the helper's fds in place and nothing else of kiln's. Returns the pid. */
-function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined, logFile: string): number {
-  const l = spawnLibc();
-  // NOTE: glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on x86_64 and arm64;
-  // the buffers are larger so that no libc's layout can overrun them.
-  const actions = new Uint8Array(512);
-  const attr = new Uint8Array(1024);
-  const keep: Uint8Array[] = [];
-  const check = (what: string, rc: number) => {
-    if (rc !== 0) throw new SyscallError(what, rc, spec.name);
-  };
-  check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
-  check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
-  try {
-    const open = (fd: number, path: string, flags: number) => {
-      const p = cString(path);
-      keep.push(p);
-      check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), fd, ptr(p), flags, 0o644));
-    };
-    open(0, '/dev/null', O_RDONLY);
-    if (spec.stdout.kind === 'null') open(1, '/dev/null', O_WRONLY);
-    if (spec.stdout.kind === 'file') open(1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND);
-    open(2, logFile, O_WRONLY | O_CREAT | O_APPEND);
-    // NOTE: two steps, through fds no source can be, so that moving one fd into place never clobbers
-    // another that is still to be moved.
-    const moves: [number, number][] = [[readyW, CHILD_READY_FD]];
-    if (argsFd !== undefined) moves.push([argsFd, CHILD_ARGS_FD]);
-    moves.forEach(([src], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
-    moves.forEach(([, dst], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, dst)));
-    check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), CHILD_READY_FD + moves.length));
-    const all = new Uint8Array(128).fill(0xff);
-    const none = new Uint8Array(128);
-    check('posix_spawnattr_setsigdefault', l.posix_spawnattr_setsigdefault(ptr(attr), ptr(all)));
-    check('posix_spawnattr_setsigmask', l.posix_spawnattr_setsigmask(ptr(attr), ptr(none)));
-    // Its own session: no terminal, and no Ctrl-C or job-control signal meant for the program.
-    check('posix_spawnattr_setflags', l.posix_spawnattr_setflags(ptr(attr), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID));
-    const pid = new Int32Array(1);
-    const file = cString(argv[0] ?? '');
-    const args = cStringArray(argv);
-    const envp = cStringArray(env);
-    const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
-    void args.keep.length;
-    void envp.keep.length;
-    if (rc !== 0) {
-      const what = spec.stdout.kind === 'file' ? ` (or open ${spec.stdout.path})` : '';
-      throw new HostError(`cannot start ${spec.name}${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
-    }
-    return pid[0] ?? -1;
-  } finally {
-    l.posix_spawn_file_actions_destroy(ptr(actions));
-    l.posix_spawnattr_destroy(ptr(attr));
-    void keep.length;
-  }
 }
 
 /** Reads what the helper writes to its ready pipe until it is ready; undefined if it closed the pipe or timed out. */

@@ -1,0 +1,87 @@
+/**
+ * posix_spawn for helpers: the helper's fds in place (its ready pipe at 3, its argument file at 4) and
+ * nothing else of kiln's, every signal at its default, in a session of its own, stdin from /dev/null and
+ * stderr to its log file.
+ */
+import { HostError, SyscallError } from '../errors.ts';
+import { cString, cStringArray, errno, ptr } from '../sys/libc.ts';
+import { spawnLibc } from './libc-spawn.ts';
+import type { HelperSpec } from './spec.ts';
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_APPEND = 0o2000;
+const O_CLOEXEC = 0o2000000;
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+/** The fd numbers the helper sees: its ready pipe, then its arguments' memfd. */
+export const CHILD_READY_FD = 3;
+export const CHILD_ARGS_FD = 4;
+
+export function helperEnv(spec: HelperSpec, env: readonly string[]): string[] {
+  const unset = new Set([...(spec.unsetEnv ?? []), ...(spec.setEnv ?? []).map(([k]) => k)]);
+  return [...env.filter((e) => !unset.has(e.slice(0, e.indexOf('=')))), ...(spec.setEnv ?? []).map(([k, v]) => `${k}=${v}`)];
+}
+
+export function makePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (spawnLibc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SyscallError('pipe2', errno(), 'for a helper');
+  return [fds[0] ?? -1, fds[1] ?? -1];
+}
+
+/** posix_spawn with the helper's fds in place and nothing else of kiln's. Returns the pid. */
+export function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined, logFile: string): number {
+  const l = spawnLibc();
+  // NOTE: glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on x86_64 and arm64;
+  // the buffers are larger so that no libc's layout can overrun them.
+  const actions = new Uint8Array(512);
+  const attr = new Uint8Array(1024);
+  const keep: Uint8Array[] = [];
+  const check = (what: string, rc: number) => {
+    if (rc !== 0) throw new SyscallError(what, rc, spec.name);
+  };
+  check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
+  check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
+  try {
+    const open = (fd: number, path: string, flags: number) => {
+      const p = cString(path);
+      keep.push(p);
+      check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), fd, ptr(p), flags, 0o644));
+    };
+    open(0, '/dev/null', O_RDONLY);
+    if (spec.stdout.kind === 'null') open(1, '/dev/null', O_WRONLY);
+    if (spec.stdout.kind === 'file') open(1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND);
+    open(2, logFile, O_WRONLY | O_CREAT | O_APPEND);
+    // NOTE: two steps, through fds no source can be, so that moving one fd into place never clobbers
+    // another that is still to be moved.
+    const moves: [number, number][] = [[readyW, CHILD_READY_FD]];
+    if (argsFd !== undefined) moves.push([argsFd, CHILD_ARGS_FD]);
+    moves.forEach(([src], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
+    moves.forEach(([, dst], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, dst)));
+    check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), CHILD_READY_FD + moves.length));
+    const all = new Uint8Array(128).fill(0xff);
+    const none = new Uint8Array(128);
+    check('posix_spawnattr_setsigdefault', l.posix_spawnattr_setsigdefault(ptr(attr), ptr(all)));
+    check('posix_spawnattr_setsigmask', l.posix_spawnattr_setsigmask(ptr(attr), ptr(none)));
+    // Its own session: no terminal, and no Ctrl-C or job-control signal meant for the program.
+    check('posix_spawnattr_setflags', l.posix_spawnattr_setflags(ptr(attr), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID));
+    const pid = new Int32Array(1);
+    const file = cString(argv[0] ?? '');
+    const args = cStringArray(argv);
+    const envp = cStringArray(env);
+    const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
+    void args.keep.length;
+    void envp.keep.length;
+    if (rc !== 0) {
+      const what = spec.stdout.kind === 'file' ? ` (or open ${spec.stdout.path})` : '';
+      throw new HostError(`cannot start ${spec.name}${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
+    }
+    return pid[0] ?? -1;
+  } finally {
+    l.posix_spawn_file_actions_destroy(ptr(actions));
+    l.posix_spawnattr_destroy(ptr(attr));
+    void keep.length;
+  }
+}
