@@ -33,11 +33,10 @@ Differences from Firejail:
   - dbus-user/dbus-system filter run xdg-dbus-proxy (package xdg-dbus-proxy);
     if it is missing or fails, the sandbox does not start (no fallback to the
     unfiltered bus). Rules given without 'filter' do nothing, as in Firejail.
-  - x11 xvfb/xephyr start a nested server (packages xvfb, xserver-xephyr) with
-    a fresh cookie; x11 xorg uses your display with an untrusted cookie (xauth).
-    The host display's path and abstract sockets are out of reach in every
-    mode, root's included. x11 xpra is not supported yet (the launch stops);
-    bare x11 picks xephyr when there is a display, else xvfb.
+  - x11 xvfb/xephyr/xpra start a nested server (packages xvfb, xserver-xephyr,
+    xpra) with a fresh cookie; x11 xorg uses your display with an untrusted
+    cookie (xauth). The host display's path and abstract sockets are out of
+    reach in every mode, root's included. A missing server stops the launch.
 
 kiln options:
   --help                 show this text

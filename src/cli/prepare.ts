@@ -72,7 +72,7 @@ function summarize(policy: Policy, warnings: readonly string[], mkdirs: HostMkdi
  * own switches). Only these key the cache; the rest of the environment is passed through unplanned.
  * NOTE: a variable added to planning must be added here too; plan-cache tests cover the known ones.
  */
-const PLANNING_ENV = ['HOME', 'PATH', 'SHELL', 'USER', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'DBUS_SYSTEM_BUS_ADDRESS'];
+const PLANNING_ENV = ['HOME', 'PATH', 'SHELL', 'USER', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'DBUS_SYSTEM_BUS_ADDRESS'];
 
 function planningEnv(env: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(env)

@@ -100,12 +100,24 @@ describe('x11', () => {
     expect(xauth?.after).toEqual([{ kind: 'xauth-wildcard', name: 'xauthority' }, { kind: 'link-x11-socket', hostDisplay: 7 }]);
   });
 
-  test('xpra stops the plan; xephyr without a display does too', () => {
-    expect(() => plan({ x11: { kind: 'server', mode: 'xpra' } }, {})).toThrow(/xpra is not supported/);
+  test('xephyr without a display stops the plan; a missing server names its package', () => {
     expect(() => plan({ x11: { kind: 'server', mode: 'xephyr' } }, {}, { '/usr/bin/Xephyr': 'file' })).toThrow(/DISPLAY/);
+    expect(() => plan({ x11: { kind: 'server', mode: 'xpra' } }, {})).toThrow(/apt-get install xpra/);
   });
 
-  test('bare x11 picks xephyr with a display, else xvfb', () => {
+  test('xpra: a server contained to the helper directory, and a client when there is a display', () => {
+    const fs = plan({ x11: { kind: 'server', mode: 'xpra' } }, { DISPLAY: ':0' }, { '/usr/bin/xpra': 'file' });
+    const [server, client] = fs.sockets.helpers;
+    expect([server?.name, client?.name]).toEqual(['xpra', 'xpra-attach']);
+    expect(server?.setEnv?.map(([k]) => k)).toEqual(['HOME', 'XDG_RUNTIME_DIR', 'XAUTHORITY']);
+    expect(server?.args).toEqual(expect.arrayContaining(['--daemon=no', '--dbus-launch=', '--pulseaudio=no', '--mdns=no']));
+    expect(client?.readiness).toEqual({ kind: 'started' });
+    const headless = plan({ x11: { kind: 'server', mode: 'xpra' } }, {}, { '/usr/bin/xpra': 'file' });
+    expect(headless.sockets.helpers.map((h) => h.name)).toEqual(['xpra']);
+  });
+
+  test('bare x11 picks xpra, then xephyr, with a display; else xvfb', () => {
+    expect(plan({ x11: { kind: 'server', mode: 'auto' } }, { DISPLAY: ':0' }, { '/usr/bin/Xephyr': 'file', '/usr/bin/xpra': 'file' }).sockets.helpers[0]?.name).toBe('xpra');
     const withDisplay = plan({ x11: { kind: 'server', mode: 'auto' } }, { DISPLAY: ':0' }, { '/usr/bin/Xephyr': 'file' });
     expect(withDisplay.sockets.helpers[0]?.name).toBe('Xephyr');
     const headless = plan({ x11: { kind: 'server', mode: 'auto' } }, {}, { '/usr/bin/Xephyr': 'file' });

@@ -8,9 +8,10 @@
  * - xorg: the user's own server, through an untrusted cookie from `xauth generate … untrusted` (the X
  *   SECURITY extension): the program cannot read other clients' windows or grab their input.
  *
+ * - xpra: an xpra server with its own Xvfb, and an `xpra attach` client on the user's display.
+ *
  * In every mode the host's Xauthority files are hidden, and the host's abstract X sockets
  * (@/tmp/.X11-unix/XN) are cut off by the caller (plan/sockets.ts), with a network namespace or Landlock.
- * xpra is not supported yet: asking for it stops the launch rather than fall back to less isolation.
  */
 import { HostError, UsageError } from '../errors.ts';
 import type { HelperSpec } from '../helpers/spec.ts';
@@ -51,12 +52,14 @@ function need(ctx: FsContext, mode: keyof typeof SERVERS): string {
   return found;
 }
 
-/** Bare `x11`: Firejail takes the first of xpra, xephyr and xvfb that is installed; kiln skips xpra (not supported yet). */
-function chooseMode(ctx: FsContext, policy: ServerPolicy): 'xvfb' | 'xephyr' | 'xorg' {
+/**
+ * Bare `x11`: the first of xpra, xephyr and xvfb that is installed, as Firejail picks; xpra and xephyr
+ * only with a display to show their windows on.
+ */
+function chooseMode(ctx: FsContext, policy: ServerPolicy): 'xvfb' | 'xephyr' | 'xorg' | 'xpra' {
   switch (policy.mode) {
-    case 'xpra':
-      throw new UsageError('x11 xpra is not supported by kiln yet; use x11 xephyr, x11 xvfb or x11 xorg (kiln does not fall back to less isolation)');
     case 'auto':
+      if (findTool(ctx, 'xpra') !== undefined && hostDisplay(ctx) !== undefined) return 'xpra';
       if (findTool(ctx, 'Xephyr') !== undefined && hostDisplay(ctx) !== undefined) return 'xephyr';
       if (findTool(ctx, 'Xvfb') !== undefined) return 'xvfb';
       throw new HostError('x11 needs a nested X server: install the xserver-xephyr or xvfb package (apt-get install xvfb)');
@@ -105,6 +108,69 @@ function nestedServer(ctx: FsContext, mode: 'xvfb' | 'xephyr', policy: ServerPol
   };
 }
 
+/**
+ * xpra: an xpra server, which runs its own Xvfb (given kiln's cookie file and -nolisten local, as a nested
+ * Xvfb gets), and, when there is a display, an `xpra attach` client that shows the program's windows on
+ * it. Both are contained to the helper directory: HOME (xpra writes ~/.xpra and ~/.Xauthority) and
+ * XDG_RUNTIME_DIR (its sockets) point there, and what it would start besides (dbus-launch, pulseaudio,
+ * mDNS, an HTML server, systemd-run, a D-Bus proxy of its own) is turned off.
+ */
+function xpraHelpers(ctx: FsContext, policy: ServerPolicy): HelperSpec[] {
+  const config = policy.config ?? {};
+  const path = need(ctx, 'xpra');
+  const setpriv = setprivPath(ctx);
+  if (/\s|['"\\]/.test(ctx.facts.stateDir)) {
+    throw new UsageError(`x11 xpra: kiln's state directory ${ctx.facts.stateDir} has a space or quote, which xpra's --xvfb command cannot carry`);
+  }
+  const contained = [
+    ['HOME', { kind: 'path', name: '.' }],
+    ['XDG_RUNTIME_DIR', { kind: 'path', name: '.' }],
+  ] as const;
+  const quiet = ['--mdns=no', '--pulseaudio=no', '--html=off', '--systemd-run=no', '--dbus-proxy=no', '--dbus-control=no', '--dbus-launch=', '--notifications=no', '--webcam=no', '--speaker=off', '--microphone=off'];
+  const attach = hostDisplay(ctx) !== undefined;
+  const server: HelperSpec = {
+    name: 'xpra',
+    path,
+    pkg: SERVERS.xpra.pkg,
+    args: [
+      'start',
+      { kind: 'display' },
+      '--daemon=no',
+      { kind: 'ready-fd', prefix: '--displayfd=' },
+      { kind: 'path', name: 'xpra-socket', prefix: '--bind=' },
+      { kind: 'path', name: '.', prefix: '--socket-dir=' },
+      // NOTE: xpra leaves its Xvfb running when it is killed (to be taken over by a new server); the
+      // parent-death signal ends that Xvfb with its xpra, as it ends xpra with the sandbox.
+      { kind: 'path', name: 'xserver-auth', prefix: `--xvfb=${setpriv} --pdeathsig TERM -- Xvfb +extension Composite -screen 0 ${config.xvfbScreen ?? '1920x1080x24'}+32 -dpi 96 -nolisten tcp -nolisten local -noreset -auth ` },
+      '--start-via-proxy=no',
+      ...quiet,
+      ...(attach && config.xpraAttach === true ? ['--attach=yes'] : []),
+      ...(config.xpraExtraParams ?? []),
+    ],
+    readiness: { kind: 'display' },
+    lifetime: { kind: 'parent', setpriv },
+    before: [{ kind: 'x11-cookie' }],
+    after: [{ kind: 'link-x11-socket' }],
+    stdout: { kind: 'null' },
+    setEnv: [...contained, ['XAUTHORITY', { kind: 'path', name: 'xserver-auth' }]],
+    unsetEnv: ['DISPLAY'],
+    readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+  };
+  if (!attach || config.xpraAttach === true) return [server];
+  const client: HelperSpec = {
+    name: 'xpra-attach',
+    path,
+    pkg: SERVERS.xpra.pkg,
+    args: ['attach', { kind: 'path', name: 'xpra-socket', prefix: 'socket:' }, '--splash=no', ...quiet.filter((q) => !q.startsWith('--dbus-launch') && !q.startsWith('--html') && !q.startsWith('--systemd') && !q.startsWith('--mdns'))],
+    readiness: { kind: 'started' },
+    lifetime: { kind: 'parent', setpriv },
+    stdout: { kind: 'null' },
+    setEnv: contained,
+    readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
+  };
+  return [server, client];
+}
+
 /** Plans the X server side of `x11 MODE`; the caller has hidden the host's Xauthority and scopes abstract sockets. */
 export function planX11Server(ctx: FsContext, policy: ServerPolicy): X11Plan {
   const mode = chooseMode(ctx, policy);
@@ -129,7 +195,7 @@ export function planX11Server(ctx: FsContext, policy: ServerPolicy): X11Plan {
     };
     return { helpers: [xauth], setEnv: [['XAUTHORITY', SANDBOX_XAUTHORITY]], mount: DISPLAY_BIND };
   }
-  const server = nestedServer(ctx, mode, policy);
+  const helpers = mode === 'xpra' ? xpraHelpers(ctx, policy) : [nestedServer(ctx, mode, policy)];
   placeHelperSocket(ctx, SANDBOX_XAUTHORITY, 'xauthority');
-  return { helpers: [server], setEnv: [['XAUTHORITY', SANDBOX_XAUTHORITY]], mount: DISPLAY_BIND };
+  return { helpers, setEnv: [['XAUTHORITY', SANDBOX_XAUTHORITY]], mount: DISPLAY_BIND };
 }

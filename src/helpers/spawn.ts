@@ -6,7 +6,7 @@
 import { HostError, SyscallError } from '../errors.ts';
 import { cString, cStringArray, errno, ptr } from '../sys/libc.ts';
 import { spawnLibc } from './libc-spawn.ts';
-import type { HelperSpec } from './spec.ts';
+import type { HelperArg, HelperSpec } from './spec.ts';
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -20,9 +20,9 @@ const POSIX_SPAWN_SETSID = 0x80;
 export const CHILD_READY_FD = 3;
 export const CHILD_ARGS_FD = 4;
 
-export function helperEnv(spec: HelperSpec, env: readonly string[]): string[] {
+export function helperEnv(spec: HelperSpec, env: readonly string[], resolve: (a: HelperArg) => string): string[] {
   const unset = new Set([...(spec.unsetEnv ?? []), ...(spec.setEnv ?? []).map(([k]) => k)]);
-  return [...env.filter((e) => !unset.has(e.slice(0, e.indexOf('=')))), ...(spec.setEnv ?? []).map(([k, v]) => `${k}=${v}`)];
+  return [...env.filter((e) => !unset.has(e.slice(0, e.indexOf('=')))), ...(spec.setEnv ?? []).map(([k, v]) => `${k}=${resolve(v)}`)];
 }
 
 export function makePipe(): [number, number] {

@@ -27,7 +27,9 @@ export type Readiness =
   /** It writes its display number and a newline to its ready fd once it accepts connections (X's -displayfd). */
   | { readonly kind: 'display' }
   /** A one-shot step (`xauth generate`): done when it exits with status 0. */
-  | { readonly kind: 'exit' };
+  | { readonly kind: 'exit' }
+  /** Nothing to wait for (xpra's attach client, a viewer the program does not depend on). */
+  | { readonly kind: 'started' };
 
 /** How a helper's life ends with the sandbox's, even if kiln is SIGKILLed at any step. */
 export type Lifetime =
@@ -84,7 +86,8 @@ export interface HelperSpec {
   readonly stdout: { readonly kind: 'null' } | { readonly kind: 'inherit' } | { readonly kind: 'file'; readonly path: string };
   /** Environment changes on top of the caller's (unset first). */
   readonly unsetEnv?: readonly string[];
-  readonly setEnv?: readonly (readonly [string, string])[];
+  /** Values may name the helper directory (`path` args), as xpra's HOME and XAUTHORITY do. */
+  readonly setEnv?: readonly (readonly [string, HelperArg])[];
   /** How long kiln waits for readiness before it gives up, in milliseconds. */
   readonly readyTimeoutMs: number;
 }

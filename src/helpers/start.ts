@@ -94,6 +94,7 @@ function awaitReady(spec: HelperSpec, fd: number): { display?: number } | 'eof' 
       case 'byte':
         return {};
       case 'exit':
+      case 'started':
         continue; // it has nothing to say; its exit closes the pipe
       case 'display': {
         text += new TextDecoder().decode(buf.subarray(0, got));
@@ -186,7 +187,7 @@ function startOne(spec: HelperSpec, dir: string, env: readonly string[], display
   const t0 = performance.now();
   let pid: number;
   try {
-    pid = spawnHelper(spec, argv, helperEnv(spec, env), readyW, argsFd, `${dir}/${spec.name}.log`);
+    pid = spawnHelper(spec, argv, helperEnv(spec, env, (a) => resolveArg(a, dir, display)), readyW, argsFd, `${dir}/${spec.name}.log`);
   } catch (e) {
     libc().close(readyR);
     throw e;
@@ -194,6 +195,10 @@ function startOne(spec: HelperSpec, dir: string, env: readonly string[], display
     // Only the helper holds the write end now: when it exits, the read below ends.
     libc().close(readyW);
     if (argsFd !== undefined) libc().close(argsFd);
+  }
+  if (spec.readiness.kind === 'started') {
+    libc().close(readyR);
+    return { kind: 'ready', helper: { name: spec.name, pid, startMs: performance.now() - t0 } };
   }
   const ready = awaitReady(spec, readyR);
   const startMs = performance.now() - t0;

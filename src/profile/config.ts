@@ -27,6 +27,9 @@ export interface X11Config {
   readonly xephyrExtraParams?: readonly string[];
   /** `xephyr-window-title no` leaves Xephyr's own title. */
   readonly xephyrWindowTitle?: boolean;
+  readonly xpraExtraParams?: readonly string[];
+  /** `xpra-attach yes`: the server attaches its own client (`xpra start --attach=yes`) instead of a separate `xpra attach`. */
+  readonly xpraAttach?: boolean;
 }
 
 /** Firejail's defaults, as documented in firejail.config. */
@@ -42,7 +45,15 @@ const SWITCHES = {
 
 const MAX_CONFIG_SIZE = 1024 * 1024;
 
-const X11_KEYS = { 'xvfb-screen': true, 'xvfb-extra-params': true, 'xephyr-screen': true, 'xephyr-extra-params': true, 'xephyr-window-title': true } as const;
+const X11_KEYS = {
+  'xvfb-screen': true,
+  'xvfb-extra-params': true,
+  'xephyr-screen': true,
+  'xephyr-extra-params': true,
+  'xephyr-window-title': true,
+  'xpra-extra-params': true,
+  'xpra-attach': true,
+} as const;
 
 /** Extra parameters are X server options, passed as separate words (never through a shell). */
 function setX11Key(x11: { -readonly [K in keyof X11Config]: X11Config[K] }, key: keyof typeof X11_KEYS, value: string): string | undefined {
@@ -56,16 +67,19 @@ function setX11Key(x11: { -readonly [K in keyof X11Config]: X11Config[K] }, key:
       x11.xephyrScreen = value;
       return undefined;
     case 'xvfb-extra-params':
-    case 'xephyr-extra-params': {
+    case 'xephyr-extra-params':
+    case 'xpra-extra-params': {
       const words = value.split(/[ \t]+/).filter((w) => w !== '');
-      const field = key === 'xvfb-extra-params' ? 'xvfbExtraParams' : 'xephyrExtraParams';
+      const field = key === 'xvfb-extra-params' ? 'xvfbExtraParams' : key === 'xephyr-extra-params' ? 'xephyrExtraParams' : 'xpraExtraParams';
       // Firejail documents the key as repeatable: the parameters add up.
       x11[field] = [...(x11[field] ?? []), ...words];
       return undefined;
     }
     case 'xephyr-window-title':
+    case 'xpra-attach':
       if (value !== 'yes' && value !== 'no') return `expected 'yes' or 'no' (got ${quote(value)})`;
-      x11.xephyrWindowTitle = value === 'yes';
+      if (key === 'xpra-attach') x11.xpraAttach = value === 'yes';
+      else x11.xephyrWindowTitle = value === 'yes';
       return undefined;
   }
 }

@@ -7,6 +7,7 @@
  * owned by that user, and an entry counts only if its process is alive and really belongs to that user:
  * a forged entry can at most point root at the user's own processes. Root never prunes or writes there.
  */
+import { SyscallError } from '../errors.ts';
 import { lookupPasswd } from '../host/facts.ts';
 import { listDir } from '../sys/fs.ts';
 import { parseEntry, type RegistryEntry } from './entry.ts';
@@ -147,6 +148,18 @@ function readPid1(dirFd: number, entry: RegistryEntry, owner: number): number | 
 }
 
 /**
+ * A dead sandbox's helper directory. One that cannot be removed (something in it that kiln did not put
+ * there) stays for the next prune; it must not stop --list, --join or --shutdown from working.
+ */
+function pruneHelperDir(dirFd: number, name: string): void {
+  try {
+    removeHelperDirAt(dirFd, name);
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+  }
+}
+
+/**
  * Live sandboxes in one directory. When the caller owns it, dead entries are removed on the way (as the
  * launch does), along with leftovers of launches killed before their entry was complete.
  */
@@ -165,7 +178,7 @@ function scanDir(d: RegistryDir, prune: boolean, user: string): Sandbox[] {
         // An info or temporary file, or a helper directory, outlives its launch only if the launch died
         // before its entry was written; the pid tells.
         if (prune && readProc(pid) === undefined && !names.some((n) => n.name === `${pid}.json`)) {
-          if (m[2] === 'd') removeHelperDirAt(dirFd, name);
+          if (m[2] === 'd') pruneHelperDir(dirFd, name);
           else unlinkAt(dirFd, name);
         }
         continue;
@@ -184,7 +197,7 @@ function scanDir(d: RegistryDir, prune: boolean, user: string): Sandbox[] {
       if (prune && (entry !== undefined || file.mtimeMs < Date.now() - 1000)) {
         unlinkAt(dirFd, name);
         unlinkAt(dirFd, `${pid}.info`);
-        removeHelperDirAt(dirFd, `${pid}.d`);
+        pruneHelperDir(dirFd, `${pid}.d`);
       }
     }
   } finally {

@@ -3,6 +3,7 @@ import { SyscallError } from '../errors.ts';
 import { listDir, mkdirAll, openForWriting, readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { parseEntry, type RegistryEntry } from './entry.ts';
+import { AT_FDCWD, closeFd, O_DIRECTORY, O_RDONLY, openAt, removeHelperDirAt } from './sys.ts';
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined if there is no such process. */
 export function processStartTime(pid: number | 'self'): string | undefined {
@@ -59,10 +60,14 @@ export function removeFile(path: string): void {
  * tini, and goes with the registry entry. Only plain entries are removed, one level deep, never a link.
  */
 export function removeHelperDir(path: string): void {
-  const entries = listDir(path);
-  if (entries === undefined) return;
-  for (const e of entries) removeFile(`${path}/${e.name}`);
-  if (libc().rmdir(ptr(cString(path))) !== 0 && errno() !== ENOENT) throw new SyscallError('rmdir', errno(), path);
+  const slash = path.lastIndexOf('/');
+  const parent = openAt(AT_FDCWD, slash <= 0 ? '/' : path.slice(0, slash), O_RDONLY | O_DIRECTORY);
+  if (parent < 0) return;
+  try {
+    removeHelperDirAt(parent, path.slice(slash + 1));
+  } finally {
+    closeFd(parent);
+  }
 }
 
 export interface LiveEntry {

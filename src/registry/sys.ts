@@ -63,15 +63,23 @@ export function unlinkAt(dirFd: number, name: string): void {
 
 const AT_REMOVEDIR = 0x200;
 
+const EISDIR = 21;
+/** How deep a helper directory may go (xpra makes $HOME/.xpra and $XDG_RUNTIME_DIR/xpra in it). */
+const HELPER_DIR_DEPTH = 4;
+
 /**
- * Removes a sandbox's helper directory `name` (sockets only, one level) from a directory fd, without
- * following a link at any step; a missing one is fine.
+ * Removes a sandbox's helper directory `name` (sockets, cookies, logs, and what xpra makes beneath it)
+ * from a directory fd, without following a link at any step; a missing one is fine.
  */
-export function removeHelperDirAt(dirFd: number, name: string): void {
+export function removeHelperDirAt(dirFd: number, name: string, depth = 0): void {
   const fd = openAt(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (fd < 0) return;
   try {
-    for (const e of listDir(`/proc/self/fd/${fd}`) ?? []) unlinkAt(fd, e.name);
+    for (const e of listDir(`/proc/self/fd/${fd}`) ?? []) {
+      if (sys().unlinkat(fd, ptr(cString(e.name)), 0) === 0 || errno() === ENOENT) continue;
+      if (errno() !== EISDIR || depth >= HELPER_DIR_DEPTH) throw new SyscallError('unlinkat', errno(), e.name);
+      removeHelperDirAt(fd, e.name, depth + 1);
+    }
   } finally {
     closeFd(fd);
   }

@@ -31,7 +31,6 @@ const SYMBOLS = {
   setgroups: { args: [FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   rename: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
-  rmdir: { args: [FFIType.ptr], returns: FFIType.i32 },
   realpath: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
   free: { args: [FFIType.ptr], returns: FFIType.void },
   socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
