@@ -28,9 +28,10 @@ process.on('unhandledRejection', fail);
 if (isInit) {
   void import('./launch/init.ts').then(({ runInit }) => runInit(Number(argv[0]?.slice('--kiln-init='.length)), argv.slice(2)));
 } else {
-  void import('./cli/main.ts').then(({ main }) =>
-    main(argv).then((code) => {
+  void Promise.all([import('./cli/main.ts'), import('./desktop/invocation.ts')]).then(([{ main }, { invokedName, isKilnName }]) => {
+    const name = invokedName();
+    return main(argv, isKilnName(name) ? undefined : name).then((code) => {
       process.exitCode = code;
-    }),
-  );
+    });
+  });
 }

@@ -128,8 +128,13 @@ async function run(argv: readonly string[]): Promise<number> {
   });
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** `invokedAs`: the name kiln was run under, when it is not `kiln` (symlink invocation, src/desktop/invocation.ts). */
+export async function main(argv: readonly string[], invokedAs?: string): Promise<number> {
   try {
+    if (invokedAs !== undefined) {
+      const { symlinkArgv } = await import('../desktop/invocation.ts');
+      return await run(symlinkArgv(invokedAs, argv, process.env['PATH']));
+    }
     return await run(argv);
   } catch (e) {
     if (e instanceof ProfileError) {

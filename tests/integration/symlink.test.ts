@@ -1,0 +1,57 @@
+/**
+ * Symlink invocation (src/desktop/invocation.ts): kiln run under another name sandboxes the program of
+ * that name, found on PATH past every entry that is kiln itself, with its arguments unparsed.
+ */
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KILN, run, tempDir } from '../lib/run.ts';
+
+describe('kiln run under a program name', () => {
+  const t = tempDir('kiln-symlink-');
+  const bin = join(t.path, 'bin');
+  const home = join(t.path, 'home');
+  mkdirSync(bin);
+  mkdirSync(join(home, '.config/kiln'), { recursive: true });
+  for (const name of ['cat', 'echo', 'kiln-no-such-program']) symlinkSync(KILN, join(bin, name));
+  symlinkSync(join(bin, 'kiln-no-such-program'), join(bin, 'chain'));
+  const path = `${bin}:/usr/bin:/bin`;
+  const env = { PATH: path, HOME: home };
+  afterAll(() => t.cleanup());
+
+  test('the program runs in a sandbox: its pid 1 is bwrap', () => {
+    const r = run([join(bin, 'cat'), '/proc/1/comm'], { env });
+    expect([r.code, r.stdout.trim()]).toEqual([0, 'bwrap']);
+    // Control: the same program, run directly, is not in one.
+    expect(run(['/usr/bin/cat', '/proc/1/comm'], { env }).stdout.trim()).not.toBe('bwrap');
+  });
+
+  test('its arguments reach it unparsed, kiln options included', () => {
+    const r = run([join(bin, 'echo'), '--private', '--noprofile', '--', 'hello'], { env });
+    expect([r.code, r.stdout.trim()]).toEqual([0, '--private --noprofile -- hello']);
+  });
+
+  test("the program's own profile applies, as for kiln NAME", () => {
+    writeFileSync(join(home, '.config/kiln/cat.profile'), 'blacklist /etc/hostname\n');
+    try {
+      expect(run([join(bin, 'cat'), '/etc/hostname'], { env }).code).not.toBe(0);
+      // Control: without that profile's rule the file reads.
+      expect(run([KILN, '--quiet', '--noprofile', '/usr/bin/cat', '/etc/hostname'], { env }).code).toBe(0);
+    } finally {
+      writeFileSync(join(home, '.config/kiln/cat.profile'), '');
+    }
+  });
+
+  test('a name with no program but kiln gets a clear error, never a loop: a chain, a PATH with the links twice', () => {
+    for (const [argv0, pathVar] of [
+      [join(bin, 'kiln-no-such-program'), path],
+      [join(bin, 'kiln-no-such-program'), `${bin}:${bin}:/usr/bin:/bin`],
+      [join(bin, 'chain'), `${bin}:/usr/bin:/bin`],
+    ] as const) {
+      const r = run([argv0, 'x'], { env: { ...env, PATH: pathVar }, timeoutMs: 10_000 });
+      expect(r.code).toBe(127);
+      expect(r.stderr).toContain(argv0.slice(argv0.lastIndexOf('/') + 1));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
