@@ -30,6 +30,10 @@ Differences from Firejail:
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
   - --timeout sends the program SIGTERM when time is up and SIGKILL ten
     seconds later; kiln exits 124, or 137 if SIGKILL was needed.
+  - Run under another name (a link to kiln named firefox), kiln sandboxes the
+    first program of that name on PATH that is not kiln itself, passing every
+    argument through; root is sandboxed too (Firejail lets root through).
+    'kiln NAME' likewise passes over PATH entries that are links to kiln.
   - dbus-user/dbus-system filter run xdg-dbus-proxy (package xdg-dbus-proxy);
     if it is missing or fails, the sandbox does not start (no fallback to the
     unfiltered bus). Rules given without 'filter' do nothing, as in Firejail.

@@ -4,7 +4,7 @@
  */
 import { probeTools, type Tools } from './tools.ts';
 import { HostError } from '../errors.ts';
-import { readText, stat } from '../sys/fs.ts';
+import { readText, stat, realPath } from '../sys/fs.ts';
 import { libc, ptr, SYS_landlock_create_ruleset } from '../sys/libc.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
 import { hostFsView, type FsView } from './fsview.ts';
@@ -43,6 +43,11 @@ export interface HostFacts {
   readonly cacheDir: string;
   /** The Landlock ABI version the kernel offers; 0 without Landlock. */
   readonly landlockAbi: number;
+  /**
+   * kiln's own binary, canonical: a program lookup passes over PATH entries that are kiln (the links a
+   * firecfg puts in /usr/local/bin), which would only run kiln again. Absent in tests' fake facts.
+   */
+  readonly selfExe?: string;
 }
 
 interface PasswdEntry {
@@ -89,6 +94,11 @@ function homeOf(env: Readonly<Record<string, string>>, pw: PasswdEntry | undefin
   return env['HOME'] ?? pw?.home ?? '/';
 }
 
+function selfExe(): { selfExe?: string } {
+  const exe = realPath('/proc/self/exe');
+  return exe === undefined ? {} : { selfExe: exe };
+}
+
 export function probeCaller(): CallerFacts {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
@@ -115,6 +125,7 @@ export function probeCaller(): CallerFacts {
     stateDir: isRoot ? stateDirFor(uid, runtimeDir, '/') : stateDirFor(uid, runtimeDir, home()),
     landlockAbi: landlockAbi(),
     randomId: randomHex(),
+    ...selfExe(),
   };
 }
 

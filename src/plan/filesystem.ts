@@ -75,7 +75,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     missing: [...new Set(ctx.missing)],
     sockets,
     report,
-    lookup: (name, pathVar, dir) => lookupProgram(tree, facts.fs, name, pathVar, dir),
+    lookup: (name, pathVar, dir) => lookupProgram(tree, facts.fs, name, pathVar, dir, facts.selfExe),
     showsHost: (path) => tree.showsHost(path),
     runsHostFile: (path) => tree.showsHost(path) && tree.covering(path)?.noexec !== true,
   };

@@ -22,6 +22,14 @@ function hostTree(): MountTree {
 describe('lookupProgram', () => {
   const PATH = '/home/u/.pyenv/shims:/usr/bin:/bin';
 
+  test("a PATH entry that is kiln itself (a firecfg link) is passed over; a path given as such is not", () => {
+    const withLink = fakeFsView({ '/usr/local/bin/python3': { symlink: '/opt/kiln/kiln' }, '/opt/kiln/kiln': 'file', '/usr/bin/python3': 'file' });
+    const path = '/usr/local/bin:/usr/bin';
+    expect(lookupProgram(hostTree(), withLink, 'python3', path, '/', '/opt/kiln/kiln')).toMatchObject({ kind: 'found', path: '/usr/bin/python3' });
+    expect(lookupProgram(hostTree(), withLink, 'python3', path, '/')).toMatchObject({ kind: 'found', path: '/usr/local/bin/python3' });
+    expect(lookupProgram(hostTree(), withLink, '/usr/local/bin/python3', path, '/', '/opt/kiln/kiln')).toMatchObject({ kind: 'found', path: '/usr/local/bin/python3' });
+  });
+
   test('control: on an unchanged tree the first PATH entry wins, as on the host', () => {
     expect(lookupProgram(hostTree(), fs, 'python3', PATH, '/')).toEqual({ kind: 'found', path: '/home/u/.pyenv/shims/python3', host: '/home/u/.pyenv/shims/python3' });
   });

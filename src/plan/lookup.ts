@@ -68,9 +68,10 @@ function check(tree: MountTree, fs: FsView, path: string): { host: string } | 'h
 /**
  * Finds `name` as execvp would in the sandbox: a name with a slash is taken as it is (relative to `cwd`),
  * anything else is searched on `pathVar` (execvp's default when unset). Empty PATH entries mean the
- * working directory, as in execvp.
+ * working directory, as in execvp. A PATH entry whose file is `skip` on the host (kiln itself, under a
+ * firecfg link's name) is passed over; a name with a slash is taken as given.
  */
-export function lookupProgram(tree: MountTree, fs: FsView, name: string, pathVar: string | undefined, cwd: string): Found {
+export function lookupProgram(tree: MountTree, fs: FsView, name: string, pathVar: string | undefined, cwd: string, skip?: string): Found {
   const hidden: string[] = [];
   const noexec: string[] = [];
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd === '/' ? '' : cwd}/${p}`);
@@ -80,7 +81,7 @@ export function lookupProgram(tree: MountTree, fs: FsView, name: string, pathVar
     const r = check(tree, fs, path);
     if (r === 'hidden') hidden.push(path);
     else if (r === 'noexec') noexec.push(path);
-    else if (r !== undefined) return { kind: 'found', path, host: r.host };
+    else if (r !== undefined && (skip === undefined || name.includes('/') || r.host !== skip)) return { kind: 'found', path, host: r.host };
   }
   return { kind: 'missing', hidden, noexec };
 }

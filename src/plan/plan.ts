@@ -133,7 +133,7 @@ function sandboxPath(policy: Policy, facts: HostFacts): string | undefined {
 function hostCandidate(facts: HostFacts, name: string, pathVar: string | undefined): string | undefined {
   const host = new MountTree();
   host.mount('/', { kind: 'host', src: '/' });
-  const found = lookupProgram(host, facts.fs, name, pathVar, facts.cwd);
+  const found = lookupProgram(host, facts.fs, name, pathVar, facts.cwd, facts.selfExe);
   return found.kind === 'found' ? found.host : undefined;
 }
 

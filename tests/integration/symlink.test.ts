@@ -42,6 +42,18 @@ describe('kiln run under a program name', () => {
     }
   });
 
+  test('kiln NAME passes over PATH entries that are kiln itself, rather than run kiln again', () => {
+    writeFileSync(join(home, '.config/kiln/cat.profile'), 'blacklist /etc/hostname\n');
+    try {
+      // With bin first on PATH, a nested kiln would apply cat.profile and fail; the real cat runs under --noprofile.
+      const r = run([KILN, '--quiet', '--noprofile', 'cat', '/etc/hostname'], { env });
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toContain('Reading profile');
+    } finally {
+      writeFileSync(join(home, '.config/kiln/cat.profile'), '');
+    }
+  });
+
   test('a name with no program but kiln gets a clear error, never a loop: a chain, a PATH with the links twice', () => {
     for (const [argv0, pathVar] of [
       [join(bin, 'kiln-no-such-program'), path],
