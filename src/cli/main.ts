@@ -133,7 +133,7 @@ export async function main(argv: readonly string[], invokedAs?: string): Promise
   try {
     if (invokedAs !== undefined) {
       const { symlinkArgv } = await import('../desktop/invocation.ts');
-      return await run(symlinkArgv(invokedAs, argv, process.env['PATH']));
+      return await run(symlinkArgv(invokedAs, argv));
     }
     return await run(argv);
   } catch (e) {

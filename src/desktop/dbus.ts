@@ -15,9 +15,9 @@ import type { DbusPolicy, DbusRule } from '../policy/policy.ts';
 import { dbusSocketPaths } from './address.ts';
 import { placeHelperSocket, type FsContext } from '../plan/fs-context.ts';
 import { HostError } from '../errors.ts';
+import { findSystemTool } from './tools.ts';
 
 export const PROXY_PACKAGE = 'xdg-dbus-proxy';
-const SYSTEM_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 export const SYSTEM_BUS_SOCKET = '/run/dbus/system_bus_socket';
 /** The proxy says it is ready in a few milliseconds; a generous bound for a loaded machine. */
 const PROXY_READY_TIMEOUT_MS = 20_000;
@@ -37,7 +37,7 @@ export interface DbusPlan {
 function proxyPath(ctx: FsContext): string {
   const override = ctx.facts.env['KILN_XDG_DBUS_PROXY'];
   if (override !== undefined && override !== '') return override;
-  const found = SYSTEM_DIRS.map((d) => `${d}/xdg-dbus-proxy`).find((p) => ctx.fs.lstat(p) !== undefined);
+  const found = findSystemTool(ctx, 'xdg-dbus-proxy');
   if (found === undefined) {
     throw new HostError(`dbus-user/dbus-system filter needs xdg-dbus-proxy, which was not found: install the ${PROXY_PACKAGE} package (apt-get install ${PROXY_PACKAGE}); kiln does not fall back to the unfiltered bus`);
   }
@@ -66,13 +66,13 @@ interface Bus {
 function sessionAddress(ctx: FsContext): string | undefined {
   const env = ctx.facts.env['DBUS_SESSION_BUS_ADDRESS'];
   if (env !== undefined && env !== '') return env;
-  return ctx.fs.lstat(`${ctx.runUser}/bus`)?.type !== undefined ? `unix:path=${ctx.runUser}/bus` : undefined;
+  return ctx.fs.lstat(`${ctx.runUser}/bus`) !== undefined ? `unix:path=${ctx.runUser}/bus` : undefined;
 }
 
 function systemAddress(ctx: FsContext): string | undefined {
   const env = ctx.facts.env['DBUS_SYSTEM_BUS_ADDRESS'];
   if (env !== undefined && env !== '') return env;
-  return ctx.fs.lstat(SYSTEM_BUS_SOCKET)?.type !== undefined ? `unix:path=${SYSTEM_BUS_SOCKET}` : undefined;
+  return ctx.fs.lstat(SYSTEM_BUS_SOCKET) !== undefined ? `unix:path=${SYSTEM_BUS_SOCKET}` : undefined;
 }
 
 /** Plans the proxy for the buses the policy filters; nothing when neither is filtered. */

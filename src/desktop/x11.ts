@@ -18,6 +18,7 @@ import type { HelperSpec } from '../helpers/spec.ts';
 import type { MountOp } from '../plan/types.ts';
 import type { X11Policy } from '../policy/policy.ts';
 import { placeHelperSocket, type FsContext } from '../plan/fs-context.ts';
+import { findSystemTool } from './tools.ts';
 
 type ServerPolicy = Extract<X11Policy, { kind: 'server' }>;
 
@@ -25,7 +26,6 @@ const DISPLAY_BIND: MountOp = { kind: 'helper-display-bind', dest: '/tmp/.X11-un
 /** The sandbox's Xauthority, on the sandbox's own /tmp/.X11-unix tmpfs (never a file in the user's home). */
 export const SANDBOX_XAUTHORITY = '/tmp/.X11-unix/.kiln-Xauthority';
 const SERVER_READY_TIMEOUT_MS = 30_000;
-const SYSTEM_DIRS = ['/usr/bin', '/bin'];
 
 const SERVERS = {
   xvfb: { binary: 'Xvfb', pkg: 'xvfb' },
@@ -41,13 +41,9 @@ export interface X11Plan {
   readonly mount: MountOp;
 }
 
-function findTool(ctx: FsContext, binary: string): string | undefined {
-  return SYSTEM_DIRS.map((d) => `${d}/${binary}`).find((p) => ctx.fs.lstat(p) !== undefined);
-}
-
 function need(ctx: FsContext, mode: keyof typeof SERVERS): string {
   const { binary, pkg } = SERVERS[mode];
-  const found = findTool(ctx, binary);
+  const found = findSystemTool(ctx, binary);
   if (found === undefined) throw new HostError(`x11 ${mode} needs ${binary}, which was not found: install the ${pkg} package (apt-get install ${pkg})`);
   return found;
 }
@@ -59,9 +55,9 @@ function need(ctx: FsContext, mode: keyof typeof SERVERS): string {
 function chooseMode(ctx: FsContext, policy: ServerPolicy): 'xvfb' | 'xephyr' | 'xorg' | 'xpra' {
   switch (policy.mode) {
     case 'auto':
-      if (findTool(ctx, 'xpra') !== undefined && hostDisplay(ctx) !== undefined) return 'xpra';
-      if (findTool(ctx, 'Xephyr') !== undefined && hostDisplay(ctx) !== undefined) return 'xephyr';
-      if (findTool(ctx, 'Xvfb') !== undefined) return 'xvfb';
+      if (findSystemTool(ctx, 'xpra') !== undefined && hostDisplay(ctx) !== undefined) return 'xpra';
+      if (findSystemTool(ctx, 'Xephyr') !== undefined && hostDisplay(ctx) !== undefined) return 'xephyr';
+      if (findSystemTool(ctx, 'Xvfb') !== undefined) return 'xvfb';
       throw new HostError('x11 needs a nested X server: install the xserver-xephyr or xvfb package (apt-get install xvfb)');
     default:
       return policy.mode;

@@ -5,7 +5,7 @@
  *
  * Lifetimes (see spec.ts) never depend on kiln remembering a pid: an `fd` helper watches its pipe, whose
  * other end kiln holds until it becomes the supervisor and passes it to bwrap as --sync-fd; a `parent`
- * helper gets SIGKILL from the kernel when kiln's process (later tini) goes. If kiln is SIGKILLed while a
+ * helper gets SIGTERM from the kernel when kiln's process (later tini) goes. If kiln is SIGKILLed while a
  * helper starts, the pipe closes (or the parent dies) and the helper goes with it.
  */
 import { HostError, SyscallError } from '../errors.ts';

@@ -46,9 +46,11 @@ export function planSockets(ctx: FsContext): SocketPlan {
     hideIfThere('/tmp/.X11-unix');
     unsetEnv.push('DISPLAY', 'XAUTHORITY');
   }
-  // The launch sets DISPLAY once it knows the display number; never the caller's.
-  if (policy.x11.kind === 'server') unsetEnv.push('DISPLAY');
-  if (policy.x11.kind === 'server') x11 = planX11Server(ctx, policy.x11);
+  if (policy.x11.kind === 'server') {
+    // The launch sets DISPLAY once it knows the display number; never the caller's.
+    unsetEnv.push('DISPLAY');
+    x11 = planX11Server(ctx, policy.x11);
+  }
   if (policy.dbusUser.kind === 'none') {
     const { paths } = dbusSocketPaths(facts.env['DBUS_SESSION_BUS_ADDRESS']);
     for (const p of [...paths, `${ctx.runUser}/bus`]) hideIfThere(p);
