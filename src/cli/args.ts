@@ -5,17 +5,9 @@
  * kiln's own.
  */
 import { UsageError } from '../errors.ts';
-import { FIREJAIL_SURFACE } from './surface.ts';
-import { didYouMean } from './suggest.ts';
-
-/** A profile command given on the command line. */
-export interface CliDirective {
-  readonly name: string;
-  /** undefined for a bare `--name`; the text after `=` otherwise (possibly empty). */
-  readonly value: string | undefined;
-  /** The option exactly as the user typed it, for messages. */
-  readonly text: string;
-}
+import type { CliDirective } from '../profile/cli.ts';
+import { FIREJAIL_SURFACE } from '../profile/surface.ts';
+import { didYouMean } from '../suggest.ts';
 
 export type Action =
   | { readonly kind: 'run' }

@@ -9,25 +9,7 @@ import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
 import { parseArgs, type Invocation } from './args.ts';
 import { writeAll } from '../sys/fs.ts';
-
-/** Informational output, Firejail's wording, on stderr; silenced by --quiet. */
-export interface Reporter {
-  info(line: string): void;
-  warn(line: string): void;
-}
-
-function makeReporter(quiet: () => boolean): Reporter {
-  return {
-    info: (line) => {
-      if (!quiet()) writeAll(2, `${line}\n`);
-    },
-    warn: (line) => {
-      if (!quiet()) writeAll(2, `Warning: ${line}\n`);
-    },
-  };
-}
-
-
+import { makeReporter } from './report.ts';
 
 function policyRequest(inv: Invocation, target: PolicyRequest['target']): PolicyRequest {
   const uid = process.getuid?.() ?? 0;

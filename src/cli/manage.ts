@@ -13,7 +13,7 @@ import { listSandboxes, type Caller, type Sandbox } from '../registry/scan.ts';
 import { shutdownSandbox } from '../registry/shutdown.ts';
 import { readText, writeAll } from '../sys/fs.ts';
 import type { ManageAction } from './args.ts';
-import type { Reporter } from './main.ts';
+import type { Reporter } from './report.ts';
 import { formatDebugTable } from './tables.ts';
 
 export interface ManageContext {

@@ -2,7 +2,7 @@
  * From an invocation to a Policy: choose the profile, load it with its includes, parse the command-line
  * options, and fold both. This is the whole of the profile language as the launcher sees it.
  */
-import type { CliDirective } from '../cli/args.ts';
+import type { CliDirective } from '../profile/cli.ts';
 import { lookupPasswd } from '../host/facts.ts';
 import { parseCliDirectives } from '../profile/cli.ts';
 import { initialConditions, observe } from '../profile/conditions.ts';

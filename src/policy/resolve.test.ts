@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import type { CliDirective } from '../cli/args.ts';
+import type { CliDirective } from '../profile/cli.ts';
 import { parseCliDirectives } from '../profile/cli.ts';
 import { initialConditions, observe } from '../profile/conditions.ts';
 import { errors, fakeEnv, loadFrom, makeTree } from '../profile/testing.ts';

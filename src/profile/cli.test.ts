@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import type { CliDirective } from '../cli/args.ts';
+import type { CliDirective } from './cli.ts';
 import { UsageError } from '../errors.ts';
 import { parseCliDirectives } from './cli.ts';
 import { formatDiagnostic, quote, type Diagnostic } from './diagnostics.ts';

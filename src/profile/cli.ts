@@ -4,11 +4,19 @@
  * that are not profile commands (`--trace`, `--appimage`, …) are passed through by name.
  */
 import { UsageError } from '../errors.ts';
-import type { CliDirective } from '../cli/args.ts';
 import { CommandError, isCommand, parseCommand, type ParseContext } from './commands.ts';
 import { quote } from './diagnostics.ts';
 import type { Directive } from './directive.ts';
 import type { MacroEnv } from './macros.ts';
+
+/** A profile command given on the command line, as src/cli/args.ts splits it off argv. */
+export interface CliDirective {
+  readonly name: string;
+  /** undefined for a bare `--name`; the text after `=` otherwise (possibly empty). */
+  readonly value: string | undefined;
+  /** The option exactly as the user typed it, for messages. */
+  readonly text: string;
+}
 
 export interface CliDirectives {
   readonly directives: readonly Directive[];

@@ -1,5 +1,5 @@
 /** Filesystem commands: paths (blacklist, whitelist, read-only, …), private-* lists, bind, private. */
-import type { ArgSpec, ArgTable, BodyOf, ParseContext } from './commands.ts';
+import type { ArgSpec, ArgTable, BodyOf, ParseContext } from './argspec.ts';
 import { quote } from './diagnostics.ts';
 import type { ListCommand, PathCommand } from './directive.ts';
 import { expandPath } from './macros.ts';

@@ -1,5 +1,5 @@
 /** Environment, identity, resources and lifetime. */
-import type { ArgSpec, ArgTable } from './commands.ts';
+import type { ArgSpec, ArgTable } from './argspec.ts';
 import { quote } from './diagnostics.ts';
 import type { RlimitCommand } from './directive.ts';
 import {

@@ -1,5 +1,5 @@
 /** Networking commands. Their order matters (ip, mac, mtu… apply to the last `net`); the resolver checks it. */
-import type { ArgTable } from './commands.ts';
+import type { ArgTable } from './argspec.ts';
 import { singlePath } from './commands-fs.ts';
 import {
   ArgumentError,

@@ -1,5 +1,5 @@
 /** Security filters: capabilities, seccomp, protocols, namespaces, AppArmor, X11, D-Bus. */
-import type { ArgSpec, ArgTable } from './commands.ts';
+import type { ArgSpec, ArgTable } from './argspec.ts';
 import { quote } from './diagnostics.ts';
 import type { DbusBus, DbusNameCommand, DbusRuleCommand, SeccompListCommand, X11Mode } from './directive.ts';
 import {

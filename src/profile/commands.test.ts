@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { FIREJAIL_SURFACE } from '../cli/surface.ts';
+import { FIREJAIL_SURFACE } from './surface.ts';
 import { COMMAND_NAMES, CommandError, isCommand, parseCommand, STRUCTURAL, type ParseContext } from './commands.ts';
 import type { Origin } from './diagnostics.ts';
 import type { Directive, DirectiveKind } from './directive.ts';

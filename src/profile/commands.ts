@@ -5,30 +5,18 @@
  * The tables are keyed by DirectiveKind, so the compiler insists that every directive has exactly one
  * entry and that each entry's parser builds the directive of its own command.
  */
-import { didYouMean } from '../cli/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { quote } from './diagnostics.ts';
 import type { Origin } from './diagnostics.ts';
 import type { Directive, DirectiveBody, DirectiveKind, FlagCommand } from './directive.ts';
-import type { MacroEnv } from './macros.ts';
 import { ArgumentError } from './values.ts';
 import { FS_COMMANDS } from './commands-fs.ts';
 import { SECURITY_COMMANDS } from './commands-security.ts';
 import { NET_COMMANDS } from './commands-net.ts';
 import { MISC_COMMANDS } from './commands-misc.ts';
+import type { ArgSpec, ArgTable, ParseContext } from './argspec.ts';
 
-export interface ParseContext {
-  readonly env: MacroEnv;
-  /** Records a warning about the argument being parsed. */
-  warn(message: string): void;
-}
-
-/** How one command takes its argument; `parse` must build the directive of that very command. */
-export type ArgSpec<K extends DirectiveKind> =
-  | { readonly arg: 'required'; readonly parse: (arg: string, ctx: ParseContext) => BodyOf<K> }
-  | { readonly arg: 'optional'; readonly parse: (arg: string | undefined, ctx: ParseContext) => BodyOf<K> };
-
-export type BodyOf<K extends DirectiveKind> = DirectiveBody & { readonly kind: K };
-export type ArgTable<K extends Exclude<DirectiveKind, FlagCommand>> = { readonly [P in K]: ArgSpec<P> };
+export type { ParseContext } from './argspec.ts';
 
 const FLAGS: { readonly [P in FlagCommand]: true } = {
   'allow-debuggers': true,

@@ -8,7 +8,7 @@
  *
  * A `.local` file that does not exist is not an error: it is the hook for local changes.
  */
-import { didYouMean } from '../cli/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { quote } from './diagnostics.ts';
 import type { MacroEnv } from './macros.ts';
 import { normalizePath } from './paths.ts';

@@ -9,7 +9,7 @@
  * --noprofile skips all three. The search path is described in search.ts.
  */
 import { UsageError } from '../errors.ts';
-import { didYouMean } from '../cli/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { quote } from './diagnostics.ts';
 import { availableProfiles, exists, locate, type Located, type SearchPath } from './search.ts';
 

@@ -3,7 +3,7 @@
  * is invalid. Parsing a line depends only on its text and the macro environment, so parsed files can be
  * cached and shared between every profile that includes them.
  */
-import { didYouMean } from '../cli/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { CommandError, parseCommand, type ParseContext } from './commands.ts';
 import { CONDITIONS, isCondition, type ConditionName } from './conditions.ts';
 import { quote } from './diagnostics.ts';

@@ -3,7 +3,7 @@
  * the typed value or throws ArgumentError, which the command parser turns into a diagnostic at the
  * argument's position. Nothing here touches the file system.
  */
-import { didYouMean } from '../cli/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { quote } from './diagnostics.ts';
 import type { NamespaceName, Protocol, SyscallSpec } from './directive.ts';
 import { ERRNO } from './errnos.ts';

@@ -7,7 +7,7 @@ import { SeccompError } from './error.ts';
 import { expandGroup } from './groups.ts';
 import type { ErrorAction, SyscallEntry, SyscallList } from './spec.ts';
 import { isKnownSyscall, knownSyscallNames, syscallNumber } from './syscalls.ts';
-import { suggest } from '../cli/suggest.ts';
+import { suggest } from '../suggest.ts';
 
 export interface ResolvedList {
   readonly kind: SyscallList['kind'];

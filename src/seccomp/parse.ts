@@ -2,7 +2,7 @@
  * Firejail's spellings → the typed spec: `read,@clock,!chroot,unlinkat:ENOENT,$165`, `kill|log|ERRNO`,
  * `unix,inet`, `user,net`. For the Policy → FilterSpec adapter and for tests.
  */
-import { suggest } from '../cli/suggest.ts';
+import { suggest } from '../suggest.ts';
 import { X32_SYSCALL_BIT } from './arch.ts';
 import { errnoNumber } from './errno.ts';
 import { SeccompError } from './error.ts';
