@@ -15,6 +15,10 @@ export type Action =
   | { readonly kind: 'version' }
   | { readonly kind: 'profile-check'; readonly target: string }
   | { readonly kind: 'profile-explain'; readonly target: string }
+  /** `kiln --firecfg ARGS…`, or kiln run as `firecfg`: the words after it are firecfg's own (src/desktop/firecfg.ts). */
+  | { readonly kind: 'firecfg'; readonly args: readonly string[] }
+  /** --ids-init, --ids-check: the file-integrity database (src/ids). */
+  | { readonly kind: 'ids'; readonly mode: 'init' | 'check' }
   | ManageAction;
 
 /**
@@ -56,6 +60,8 @@ const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   profile: 'value',
   'profile.check': 'value',
   'profile.explain': 'value',
+  'ids-init': 'flag',
+  'ids-check': 'flag',
   // running sandboxes (Firejail's MONITORING, JOIN and FILE TRANSFER commands)
   list: 'flag',
   tree: 'flag',
@@ -145,6 +151,8 @@ export function knownOptionNames(): string[] {
 }
 
 export function parseArgs(argv: readonly string[]): Invocation {
+  // firecfg takes its own options (--list, --clean, …), which are not kiln's.
+  if (argv[0] === '--firecfg') return { action: { kind: 'firecfg', args: argv.slice(1) }, quiet: false, debug: false, debugFs: [], noprofile: false, directives: [], program: [] };
   let action: Action = { kind: 'run' };
   let quiet = false;
   let debug = false;
@@ -210,6 +218,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
           break;
         case 'json':
           json = true;
+          break;
+        case 'ids-init':
+        case 'ids-check':
+          action = { kind: 'ids', mode: name === 'ids-init' ? 'init' : 'check' };
           break;
         default:
           if (manage !== undefined) throw new UsageError(`${manage.option} and --${name} cannot be used together`);

@@ -48,6 +48,10 @@ async function run(argv: readonly string[]): Promise<number> {
       writeAll(1, out.stdout);
       return out.exitCode;
     }
+    case 'firecfg':
+      return (await import('../desktop/firecfg.ts')).runFirecfg(inv.action.args, report);
+    case 'ids':
+      return (await import('../ids/ids.ts')).runIds(inv.action.mode, report);
     case 'list':
     case 'tree':
     case 'top':

@@ -24,7 +24,11 @@ export function isKilnName(name: string): boolean {
   return name === KILN_NAME || name === '';
 }
 
-/** kiln's argv for a run under `name`: the program by that name, then its arguments, none parsed. */
+/**
+ * kiln's argv for a run under `name`: the program by that name, then its arguments, none parsed. Run as
+ * `firecfg`, kiln is its own firecfg (src/desktop/firecfg.ts), as Firejail's firecfg is a program of its own.
+ */
 export function symlinkArgv(name: string, args: readonly string[]): string[] {
+  if (name === 'firecfg') return ['--firecfg', ...args];
   return ['--', name, ...args];
 }
