@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
+import type { PrintWhat } from '../registry/print.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { didYouMean } from '../suggest.ts';
 
@@ -32,7 +33,8 @@ export type ManageAction =
   | { readonly kind: 'shutdown'; readonly target: string }
   | { readonly kind: 'ls' | 'get'; readonly target: string; readonly path: string }
   | { readonly kind: 'put'; readonly target: string; readonly src: string; readonly dest: string }
-  | { readonly kind: 'print'; readonly what: 'profile' | 'seccomp' | 'caps' | 'protocol'; readonly target: string; readonly option: string }
+  | { readonly kind: 'print'; readonly what: PrintWhat; readonly target: string; readonly option: string }
+  | { readonly kind: 'cat'; readonly target: string; readonly path: string }
   | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
 
 export type DebugFs = 'blacklists' | 'whitelists' | 'private-lib';
@@ -78,6 +80,10 @@ const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   'seccomp.print': 'value',
   'caps.print': 'value',
   'protocol.print': 'value',
+  'fs.print': 'value',
+  'cpu.print': 'value',
+  'apparmor.print': 'value',
+  cat: 'value',
   'debug-syscalls': 'flag',
   'debug-syscalls32': 'flag',
   'debug-errnos': 'flag',
@@ -131,7 +137,14 @@ function manageAction(p: PendingManage, json: boolean, words: readonly string[])
     case 'seccomp.print':
     case 'caps.print':
     case 'protocol.print':
-      return done({ kind: 'print', what: name.slice(0, -'.print'.length) as 'profile' | 'seccomp' | 'caps' | 'protocol', target: value, option }, words);
+    case 'fs.print':
+    case 'cpu.print':
+    case 'apparmor.print':
+      return done({ kind: 'print', what: name.slice(0, -'.print'.length) as PrintWhat, target: value, option }, words);
+    case 'cat': {
+      const [path = ''] = args(1, 'FILE');
+      return done({ kind: 'cat', target: value, path });
+    }
     case 'debug-syscalls':
     case 'debug-syscalls32':
     case 'debug-errnos':

@@ -54,6 +54,8 @@ kiln options:
   --profile.check=NAME|PATH    check a profile and print its diagnostics
   --profile.explain=NAME|PATH  print what a profile does, resolved
   --shell=none           run the program directly (the default when one is given)
+  --oom=N                the sandbox's OOM score adjustment, -1000..1000; lowering
+                         it needs CAP_SYS_RESOURCE, and kiln stops if it lacks it
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON
@@ -68,8 +70,12 @@ Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --ls=NAME|PID PATH, --get=NAME|PID PATH, --put=NAME|PID SRC DEST
                          list, fetch (into the current directory) or store
                          files inside it, with its owner's permissions
+  --cat=NAME|PID FILE    print a file as the sandbox sees it
   --profile.print, --seccomp.print, --caps.print, --protocol.print=NAME|PID
                          what it was started with (docs/manage.md)
+  --fs.print=NAME|PID    its filesystem steps, one line each, in mount order
+  --cpu.print=NAME|PID   the CPUs its program may run on
+  --apparmor.print=NAME|PID   its program's AppArmor label, where AppArmor is on
   --debug-syscalls, --debug-syscalls32, --debug-errnos, --debug-protocols,
   --debug-caps           kiln's tables
 

@@ -3,7 +3,7 @@
  * below it throws typed errors.
  */
 import pkg from '../../package.json' with { type: 'json' };
-import { HostError, SyscallError, UsageError } from '../errors.ts';
+import { assertNever, HostError, SyscallError, UsageError } from '../errors.ts';
 import { debugRequested, formatInternalError } from '../internal-error.ts';
 import type { PolicyRequest } from '../policy/index.ts';
 import { formatDiagnostic, ProfileError, type Diagnostic } from '../profile/diagnostics.ts';
@@ -57,6 +57,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'top':
     case 'join':
     case 'shutdown':
+    case 'cat':
     case 'ls':
     case 'get':
     case 'put':
@@ -67,6 +68,8 @@ async function run(argv: readonly string[]): Promise<number> {
     }
     case 'run':
       break;
+    default:
+      return assertNever(inv.action);
   }
   const timing: [string, number][] = [['start', performance.now()]];
   const { prepareLaunch } = await import('./prepare.ts');

@@ -64,16 +64,18 @@ export async function runManage(action: ManageAction, ctx: ManageContext): Promi
     case 'shutdown':
       shutdownSandbox(find(action.target, '--shutdown'), '--shutdown', (line) => ctx.report.info(line));
       return 0;
+    case 'cat':
     case 'ls':
     case 'get':
     case 'put': {
-      const { transferGet, transferLs, transferPut } = await import('../registry/transfer.ts');
+      const { transferCat, transferGet, transferLs, transferPut } = await import('../registry/transfer.ts');
+      if (action.kind === 'cat') return transferCat(find(action.target, '--cat'), action.path, ctx.debug);
       const sb = find(action.target, `--${action.kind}`);
       if (action.kind === 'put') return transferPut(sb, action.src, action.dest, ctx.debug);
       return action.kind === 'ls' ? transferLs(sb, action.path, ctx.debug) : transferGet(sb, action.path, ctx.debug);
     }
     case 'print': {
-      const out = formatPrint(action.what, find(action.target, action.option), lastCap(), action.option);
+      const out = formatPrint(action.what, find(action.target, action.option), { lastCap: lastCap(), table: processTable() }, action.option);
       if (out.note !== undefined) ctx.report.info(out.note);
       writeAll(1, out.stdout);
       return 0;

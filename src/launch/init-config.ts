@@ -64,7 +64,8 @@ export interface InitConfig {
  */
 export type TransferOp =
   | { readonly kind: 'ls'; readonly path: string }
-  | { readonly kind: 'get'; readonly path: string }
+  /** `option`: how the user asked, for messages (--cat copies to the caller's stdout rather than a file). */
+  | { readonly kind: 'get'; readonly path: string; readonly option?: '--cat' }
   | { readonly kind: 'put'; readonly path: string };
 
 export const INIT_FLAG = '--kiln-init';

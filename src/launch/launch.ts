@@ -5,6 +5,7 @@
 import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { joinFields, type RegistryEntry } from '../registry/entry.ts';
+import { describeFilesystem } from '../plan/fs-log.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
 import { mkdirAll, openForWriting } from '../sys/fs.ts';
 import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
@@ -107,6 +108,7 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     caps: meta.caps,
     ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
     ...joinFields(plan),
+    fs: describeFilesystem(plan),
     ...(helpers !== undefined
       ? { helpers: helpers.started.helpers.map((h) => ({ name: h.name, pid: h.pid, ...(h.display !== undefined ? { display: h.display } : {}) })) }
       : {}),

@@ -1,5 +1,6 @@
 /** Applies a plan's pre-exec steps to kiln's own process; bwrap and the sandbox inherit the result. */
-import { assertNever, SyscallError, UsageError } from '../errors.ts';
+import { writeFileSync } from 'node:fs';
+import { assertNever, HostError, SyscallError, UsageError } from '../errors.ts';
 import type { PreExecStep } from '../plan/types.ts';
 import { errno, libc, ptr, SYS_landlock_create_ruleset, SYS_landlock_restrict_self } from '../sys/libc.ts';
 
@@ -81,6 +82,17 @@ function setAffinity(cpus: readonly number[]): void {
   }
 }
 
+/** Raising the score is always allowed; lowering it below where it started needs CAP_SYS_RESOURCE. */
+function setOomScoreAdj(value: number): void {
+  try {
+    writeFileSync('/proc/self/oom_score_adj', `${value}\n`);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`--oom=${value}: lowering the OOM score adjustment needs CAP_SYS_RESOURCE, which kiln does not have here`);
+    throw new HostError(`--oom=${value}: cannot write /proc/self/oom_score_adj: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 const PR_SET_NO_NEW_PRIVS = 38;
 const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET = 1n;
 
@@ -116,6 +128,9 @@ export function applyPreExec(steps: readonly PreExecStep[]): void {
         break;
       case 'cpu-affinity':
         setAffinity(step.cpus);
+        break;
+      case 'oom-score-adj':
+        setOomScoreAdj(step.value);
         break;
       case 'landlock-scope-abstract':
         scopeAbstractSockets();

@@ -31,5 +31,6 @@ export function planLimits(policy: Policy): PreExecStep[] {
   const steps: PreExecStep[] = [];
   if (policy.nice !== undefined) steps.push({ kind: 'nice', value: policy.nice });
   if (policy.cpus !== undefined) steps.push({ kind: 'cpu-affinity', cpus: policy.cpus });
+  if (policy.oomScoreAdj !== undefined) steps.push({ kind: 'oom-score-adj', value: policy.oomScoreAdj });
   return steps;
 }

@@ -129,6 +129,8 @@ export type PreExecStep =
   /** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */
   | { readonly kind: 'rlimit'; readonly name: string; readonly resource: number; readonly value: bigint }
   | { readonly kind: 'nice'; readonly value: number }
+  /** /proc/self/oom_score_adj (`--oom`); lowering it needs CAP_SYS_RESOURCE. */
+  | { readonly kind: 'oom-score-adj'; readonly value: number }
   | { readonly kind: 'cpu-affinity'; readonly cpus: readonly number[] }
   /**
    * A Landlock domain that refuses connections to abstract unix sockets made outside it (ABI 6). Set on

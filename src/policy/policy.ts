@@ -206,6 +206,8 @@ export interface Policy {
   readonly rlimits: Rlimits;
   readonly cpus?: readonly number[];
   readonly nice?: number;
+  /** `--oom=N` (command line only): the sandbox's oom_score_adj, -1000…1000. */
+  readonly oomScoreAdj?: number;
   /** Not set by any command: Firejail 0.9.72 removed `cgroup`. Kept for callers that read it. */
   readonly cgroup?: string;
   /** Wall-clock limit in seconds. */

@@ -41,6 +41,8 @@ export interface RegistryEntry {
   readonly scopeAbstract?: true;
   /** The launch's environment changes: `rmenv` and cut-off sockets' variables unset, then `env` set. */
   readonly env?: EnvChanges;
+  /** The filesystem steps of the launch, one line each (plan/fs-log.ts), for --fs.print. */
+  readonly fs?: readonly string[];
   /** Programs running beside the sandbox for it (the D-Bus proxy, a nested X server), for --list and --tree. */
   readonly helpers?: readonly { readonly name: string; readonly pid: number; readonly display?: number }[];
 }
@@ -123,6 +125,7 @@ export function parseEntry(text: string): RegistryEntry | undefined {
     (v.limits === undefined || (Array.isArray(v.limits) && v.limits.length <= 16 && v.limits.every(isLimit))) &&
     (v.scopeAbstract === undefined || v.scopeAbstract === true) &&
     (v.env === undefined || isEnvChanges(v.env)) &&
+    (v.fs === undefined || (isStrings(v.fs) && v.fs.length <= 100_000)) &&
     (v.helpers === undefined || (Array.isArray(v.helpers) && v.helpers.length <= 8 && v.helpers.every(isHelper)));
   return ok ? (v as RegistryEntry) : undefined;
 }
@@ -146,6 +149,7 @@ export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'in
       case 'landlock-scope-abstract':
         scopeAbstract = true;
         break;
+      case 'oom-score-adj': // --oom: not re-applied by a join, as Firejail's join does not (docs/manage.md)
       case 'cap-bounding': // recorded as `caps`
       case 'drop-groups': // root's nogroups: not re-applied (see docs/manage.md)
         break;

@@ -30,7 +30,7 @@ export function runTransferOp(op: TransferOp): number {
     return 0;
   } catch (e) {
     const why = e instanceof TransferError ? e.message : `${op.path}: ${describeError(e)}`;
-    writeAll(2, `kiln: --${op.kind}: ${why}\n`);
+    writeAll(2, `kiln: ${op.kind === 'get' ? (op.option ?? '--get') : `--${op.kind}`}: ${why}\n`);
     return 1;
   }
 }

@@ -16,6 +16,11 @@ export function transferLs(sb: Sandbox, path: string, debug: boolean): Promise<n
   return spawnTransfer(sb, { kind: 'ls', path: absolute(path) }, 'inherit', 'inherit', '--ls', debug);
 }
 
+/** --cat: a sandbox file, as the sandbox sees it, to stdout. */
+export function transferCat(sb: Sandbox, path: string, debug: boolean): Promise<number> {
+  return spawnTransfer(sb, { kind: 'get', path: absolute(path), option: '--cat' }, 'inherit', 'inherit', '--cat', debug);
+}
+
 /** Copies a sandbox file into the working directory under its own name; nothing is left on failure. */
 export async function transferGet(sb: Sandbox, path: string, debug: boolean): Promise<number> {
   const name = path.replace(/\/+$/, '').slice(path.replace(/\/+$/, '').lastIndexOf('/') + 1);
