@@ -34,6 +34,8 @@ Differences from Firejail:
     first program of that name on PATH that is not kiln itself, passing every
     argument through; root is sandboxed too (Firejail lets root through).
     'kiln NAME' likewise passes over PATH entries that are links to kiln.
+    Inside a sandbox already, such a link runs the program directly (as
+    Firejail does); an explicit kiln command there is refused.
   - dbus-user/dbus-system filter run xdg-dbus-proxy (package xdg-dbus-proxy);
     if it is missing or fails, the sandbox does not start (no fallback to the
     unfiltered bus). Rules given without 'filter' do nothing, as in Firejail.

@@ -72,6 +72,9 @@ async function run(argv: readonly string[]): Promise<number> {
       return assertNever(inv.action);
   }
   const timing: [string, number][] = [['start', performance.now()]];
+  const { existingSandbox, nestedRefusal } = await import('../desktop/nested.ts');
+  const outer = existingSandbox();
+  if (outer !== undefined) throw nestedRefusal(outer);
   const { prepareLaunch } = await import('./prepare.ts');
   const { plan, facts, summary, fromCache } = await prepareLaunch(inv, argv, policyRequest(inv, launchTarget(inv)));
   timing.push([fromCache ? 'plan (cached)' : 'policy+plan', performance.now()]);
@@ -122,7 +125,12 @@ export async function main(argv: readonly string[], invokedAs?: string): Promise
   try {
     if (invokedAs !== undefined) {
       const { symlinkArgv } = await import('../desktop/invocation.ts');
-      return await run(symlinkArgv(invokedAs, argv));
+      const args = symlinkArgv(invokedAs, argv);
+      if (args[0] === '--') {
+        const { execDirectly, existingSandbox } = await import('../desktop/nested.ts');
+        if (existingSandbox() !== undefined) execDirectly(invokedAs, argv, makeReporter(() => false).warn);
+      }
+      return await run(args);
     }
     return await run(argv);
   } catch (e) {

@@ -3,9 +3,9 @@
  * that name, found on PATH past every entry that is kiln itself, with its arguments unparsed.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KILN, run, tempDir } from '../lib/run.ts';
+import { IS_ROOT, KILN, run, tempDir } from '../lib/run.ts';
 
 describe('kiln run under a program name', () => {
   const t = tempDir('kiln-symlink-');
@@ -13,7 +13,7 @@ describe('kiln run under a program name', () => {
   const home = join(t.path, 'home');
   mkdirSync(bin);
   mkdirSync(join(home, '.config/kiln'), { recursive: true });
-  for (const name of ['cat', 'echo', 'kiln-no-such-program']) symlinkSync(KILN, join(bin, name));
+  for (const name of ['cat', 'echo', 'readlink', 'kiln-no-such-program']) symlinkSync(KILN, join(bin, name));
   symlinkSync(join(bin, 'kiln-no-such-program'), join(bin, 'chain'));
   const path = `${bin}:/usr/bin:/bin`;
   const env = { PATH: path, HOME: home };
@@ -65,5 +65,37 @@ describe('kiln run under a program name', () => {
       expect(r.stderr).toContain(argv0.slice(argv0.lastIndexOf('/') + 1));
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  describe('inside a sandbox already', () => {
+    const pidns = (argv: readonly string[]) => run(argv, { env }).stdout.trim().split('\n');
+    const firejail = run(['sh', '-c', 'command -v firejail']).stdout.trim();
+
+    test('a link runs the program directly in the outer sandbox, as under Firejail', () => {
+      // The sandbox's shell and the program it starts through the link: one pid namespace, not two.
+      const [shell, program] = pidns([KILN, '--quiet', '--noprofile', '/bin/sh', '-c', `/usr/bin/readlink /proc/self/ns/pid; ${join(bin, 'readlink')} /proc/self/ns/pid`]);
+      expect(program).toMatch(/^pid:\[\d+\]$/);
+      expect(program).toBe(shell);
+      // Control: outside a sandbox the same link starts one, in a pid namespace of its own.
+      const [host, sandboxed] = pidns(['/bin/sh', '-c', `/usr/bin/readlink /proc/self/ns/pid; ${join(bin, 'readlink')} /proc/self/ns/pid`]);
+      expect(sandboxed).toMatch(/^pid:\[\d+\]$/);
+      expect(sandboxed).not.toBe(host);
+    });
+
+    test('an explicit kiln run there is refused: its options would not be enforced', () => {
+      const marker = join(t.path, 'nested-ran');
+      const r = run([KILN, '--quiet', '--noprofile', KILN, '--quiet', '--noprofile', '--net=none', 'touch', marker], { env });
+      expect(r.code).toBe(1);
+      expect(existsSync(marker)).toBe(false);
+      // Control: the same inner command outside a sandbox runs.
+      expect(run([KILN, '--quiet', '--noprofile', '--net=none', 'touch', marker], { env }).code).toBe(0);
+      expect(existsSync(marker)).toBe(true);
+    });
+
+    test.skipIf(firejail === '' || !IS_ROOT)('inside a Firejail sandbox too (skipped: needs firejail, run as root)', () => {
+      const [shell, program] = pidns([firejail, '--quiet', '--noprofile', '/bin/sh', '-c', `/usr/bin/readlink /proc/self/ns/pid; ${join(bin, 'readlink')} /proc/self/ns/pid`]);
+      expect(program).toMatch(/^pid:\[\d+\]$/);
+      expect(program).toBe(shell);
+    });
   });
 });
