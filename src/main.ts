@@ -25,7 +25,12 @@ function fail(e: unknown): never {
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
-if (isInit) {
+if (argv[0]?.startsWith('--kiln-output=') === true && argv[1] === '--') {
+  // --output's log relay (src/launch/output.ts), started by the launch before it execs.
+  void import('./launch/output-relay.ts').then(({ runOutputRelay }) => {
+    process.exitCode = runOutputRelay(Number(argv[0]?.slice('--kiln-output='.length)), argv[2] ?? '');
+  });
+} else if (isInit) {
   void import('./launch/init.ts').then(({ runInit }) => runInit(Number(argv[0]?.slice('--kiln-init='.length)), argv.slice(2)));
 } else {
   void Promise.all([import('./cli/main.ts'), import('./desktop/invocation.ts')]).then(([{ main }, { invokedName, isKilnName }]) => {

@@ -56,6 +56,10 @@ kiln options:
   --profile.check=NAME|PATH    check a profile and print its diagnostics
   --profile.explain=NAME|PATH  print what a profile does, resolved
   --shell=none           run the program directly (the default when one is given)
+  --output=FILE, --output-stderr=FILE
+                         copy the program's stdout (and stderr) to FILE, rotated
+                         at 500 KiB through FILE.1..FILE.5; a program that had a
+                         terminal keeps one (Firejail gives it a pipe)
   --oom=N                the sandbox's OOM score adjustment, -1000..1000; lowering
                          it needs CAP_SYS_RESOURCE, and kiln stops if it lacks it
 

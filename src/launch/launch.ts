@@ -6,6 +6,7 @@ import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
 import { joinFields, type RegistryEntry } from '../registry/entry.ts';
 import { describeFilesystem } from '../plan/fs-log.ts';
+import { startOutputRelay } from './output.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
 import { mkdirAll, openForWriting } from '../sys/fs.ts';
 import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
@@ -134,6 +135,11 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
       : { dir: helpers.dir, ...(started?.syncFd !== undefined ? { syncFd: started.syncFd } : {}), ...(started?.display !== undefined ? { display: started.display } : {}) };
     const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, helperFds);
     meta.beforeExec(prepared.argv);
+    // Last, so that kiln's own messages above reach the caller's stderr, not the log.
+    if (plan.output !== undefined) {
+      const pid = startOutputRelay(plan.output, plan.output.stderr ? '--output-stderr' : '--output');
+      meta.debug(`output relay (pid ${pid}) copies the program's output to ${plan.output.file}`);
+    }
     return execBwrap(plan, prepared, meta.keepFds);
   } catch (e) {
     if (file !== undefined) {

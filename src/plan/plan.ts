@@ -234,6 +234,7 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     supervisor,
     signalReset,
     ...(init !== undefined ? { init } : {}),
+    ...(policy.output !== undefined ? { output: { file: policy.output.file.startsWith('/') ? policy.output.file : `${facts.cwd === '/' ? '' : facts.cwd}/${policy.output.file}`, stderr: policy.output.stderr } } : {}),
     missing: fs.missing,
     fsReport: fs.report,
   };

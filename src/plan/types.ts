@@ -172,6 +172,11 @@ export interface LaunchPlan {
   readonly helpers: readonly HelperSpec[];
   /** Present when something must happen inside the sandbox that bwrap cannot do. */
   readonly init?: InitPlan;
+  /**
+   * `--output`: the program's stdout (and with `stderr`, its stderr) goes through kiln's log relay
+   * (launch/output.ts), which copies it to the caller's stdout and to `file` (absolute), rotating it.
+   */
+  readonly output?: { readonly file: string; readonly stderr: boolean };
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */
   readonly infoFd?: number;
   /** Things the user should know: what this host cannot give the policy (printed unless --quiet). */

@@ -206,6 +206,12 @@ export interface Policy {
   readonly rlimits: Rlimits;
   readonly cpus?: readonly number[];
   readonly nice?: number;
+  /**
+   * `--output=FILE` / `--output-stderr=FILE` (command line only): a copy of the program's stdout (and
+   * stderr) goes to FILE, rotated at 500 KiB through FILE.1 … FILE.5. A relative FILE is taken from the
+   * caller's working directory.
+   */
+  readonly output?: { readonly file: string; readonly stderr: boolean };
   /** `--oom=N` (command line only): the sandbox's oom_score_adj, -1000…1000. */
   readonly oomScoreAdj?: number;
   /** Not set by any command: Firejail 0.9.72 removed `cgroup`. Kept for callers that read it. */

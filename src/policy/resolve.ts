@@ -114,6 +114,12 @@ function foldCliOnly(draft: Draft, o: { readonly name: string; readonly option: 
       if (o.value === undefined || o.value === '') throw new UsageError(`option '--dbus-log' needs a file: --dbus-log=FILE`);
       draft.p.dbusLogFile = o.value;
       return;
+    case 'output':
+    case 'output-stderr':
+      if (o.value === undefined || o.value === '') throw new UsageError(`option '--${o.name}' needs a file: --${o.name}=FILE`);
+      if (draft.p.output !== undefined) throw new UsageError(`${o.option}: only one of --output and --output-stderr may be given`);
+      draft.p.output = { file: o.value, stderr: o.name === 'output-stderr' };
+      return;
     case 'oom': {
       const n = o.value === undefined || !/^-?\d{1,4}$/.test(o.value) ? NaN : Number(o.value);
       if (!(n >= -1000 && n <= 1000)) throw new UsageError(`option '${o.option}' needs a score adjustment from -1000 to 1000: --oom=N`);

@@ -38,6 +38,13 @@ const SYMBOLS = {
   sigaction: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   sigprocmask: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   syscall: { args: [FFIType.i64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i64 },
+  dup2: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  posix_openpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  grantpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  unlockpt: { args: [FFIType.i32], returns: FFIType.i32 },
+  ptsname_r: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+  tcgetattr: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  tcsetattr: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
 
