@@ -8,7 +8,7 @@ import { findSandbox } from '../registry/find.ts';
 import { execJoin } from '../registry/join-exec.ts';
 import { formatList, formatTree } from '../registry/list.ts';
 import { formatPrint } from '../registry/print.ts';
-import { isRunning, processTable } from '../registry/proc.ts';
+import { childrenMap, isRunning, processTable } from '../registry/proc.ts';
 import { listSandboxes, type Caller, type Sandbox } from '../registry/scan.ts';
 import { shutdownSandbox } from '../registry/shutdown.ts';
 import { readText, writeAll } from '../sys/fs.ts';
@@ -59,8 +59,13 @@ export async function runManage(action: ManageAction, ctx: ManageContext): Promi
       const { runTop } = await import('../registry/top.ts');
       return runTop(caller());
     }
-    case 'join':
-      return execJoin(find(action.target, action.option), action.mode, ctx.program, action.option, ctx.debug);
+    case 'join': {
+      const sb = find(action.target, action.option);
+      // Firejail's line, which users of --join know.
+      const first = sb.pid1 === undefined ? undefined : childrenMap(processTable()).get(sb.pid1)?.[0];
+      if (first !== undefined) ctx.report.info(`Switching to pid ${first}, the first child process inside the sandbox`);
+      return execJoin(sb, action.mode, ctx.program, action.option, ctx.debug);
+    }
     case 'shutdown':
       shutdownSandbox(find(action.target, '--shutdown'), '--shutdown', (line) => ctx.report.info(line));
       return 0;

@@ -55,7 +55,7 @@ describe('selectProfile', () => {
 
   test('a profile that does not exist is a usage error with a suggestion', () => {
     const search = searchIn([system().root]);
-    expect(() => selectProfile(req({ profile: 'firefx' }), search)).toThrow(/profile 'firefx' not found in .* \(did you mean 'firefox'\?\)/);
+    expect(() => selectProfile(req({ profile: 'firefx' }), search)).toThrow(/no profile with name 'firefx' found in .* \(did you mean 'firefox'\?\)/);
     expect(() => selectProfile(req({ profile: '/no/such.profile' }), search)).toThrow(UsageError);
     expect(() => selectProfile(req({ profile: 'x', noprofile: true }), search)).toThrow('cannot be used together');
   });

@@ -46,7 +46,7 @@ export function findProfile(arg: string, search: SearchPath, cwd: string): Locat
   if (found !== undefined) return found;
   const names = availableProfiles(search);
   const where = [...search.dirs, 'the built-in profiles'].join(', ');
-  throw new UsageError(`profile ${quote(name)} not found in ${where}${didYouMean(name.replace(/\.profile$/, ''), names)}`);
+  throw new UsageError(`no profile with name ${quote(name)} found in ${where}${didYouMean(name.replace(/\.profile$/, ''), names)}`);
 }
 
 function basename(path: string): string {

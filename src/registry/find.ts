@@ -21,7 +21,8 @@ export function findSandbox(sandboxes: readonly Sandbox[], target: string, optio
     const pids = pick.map((s) => `${s.entry.pid} (${s.user})`).join(', ');
     throw new UsageError(`${option}=${target}: ${pick.length} sandboxes have that name: ${pids}; give a pid instead`);
   }
+  // Firejail's "cannot find sandbox NAME" first, for scripts that look for it.
   // NOTE: the same words whether the sandbox does not exist or belongs to someone else.
   const whose = callerUid === 0 ? 'no sandbox' : 'no sandbox of yours';
-  throw new UsageError(`${option}=${target}: ${whose} has that name or pid (see kiln --list)`);
+  throw new UsageError(`${option}=${target}: cannot find sandbox ${target}: ${whose} has that name or pid (see kiln --list)`);
 }

@@ -64,13 +64,15 @@ export function shutdownSandbox(sb: Sandbox, option: string, info: (line: string
       pid1Fd = undefined; // gone, and its pid reused, since the registry was read
     }
     if (pid1Fd !== undefined) {
-      info(`Sending SIGTERM to ${label}`);
-      for (const pid of subtree(childrenMap(table), pid1.pid).slice(1)) {
+      const inside = subtree(childrenMap(table), pid1.pid).slice(1);
+      // Firejail's line (it names the first process inside), then which sandbox that is.
+      info(`Sending signal ${SIGTERM} to pid ${inside[0] ?? pid1.pid}, and every process in ${label}`);
+      for (const pid of inside) {
         const p = table.get(pid);
         if (p !== undefined) signalProcess(pid, p.startTime, SIGTERM);
       }
       if (!pidfdWait(pid1Fd, GRACE_MS)) {
-        info(`Sending SIGKILL to ${label}`);
+        info(`Sending signal ${SIGKILL} to pid ${pid1.pid}, the pid 1 of ${label}`);
         pidfdSignal(pid1Fd, SIGKILL);
         if (!pidfdWait(pid1Fd, FOLLOW_MS)) throw new HostError(`${label}: its pid 1 (${pid1.pid}) is still running after SIGKILL`);
       }

@@ -230,10 +230,11 @@ describe('--join', () => {
     }
   });
 
-  test('an unknown sandbox is a usage error naming the option', () => {
+  test("an unknown sandbox is a usage error naming the option, in Firejail's words too", () => {
     const r = kiln(['--join=kiln-no-such-sandbox', 'true']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--join=kiln-no-such-sandbox: no sandbox');
+    // Scripts written for Firejail look for "cannot find sandbox NAME".
+    expect(r.stderr).toContain('--join=kiln-no-such-sandbox: cannot find sandbox kiln-no-such-sandbox');
   });
 });
 
