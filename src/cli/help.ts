@@ -28,6 +28,9 @@ Differences from Firejail:
   - The program is looked up as execvp will inside the sandbox: PATH entries
     the profile hides or makes noexec are skipped.
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
+  - The sandbox ends when the program does, with its exit status, as if
+    deterministic-shutdown and deterministic-exit-code were always given;
+    Firejail by default waits for every process left in the sandbox.
   - --timeout sends the program SIGTERM when time is up and SIGKILL ten
     seconds later; kiln exits 124, or 137 if SIGKILL was needed.
   - Run under another name (a link to kiln named firefox), kiln sandboxes the
