@@ -128,7 +128,7 @@ export async function main(argv: readonly string[], invokedAs?: string): Promise
       const args = symlinkArgv(invokedAs, argv);
       if (args[0] === '--') {
         const { execDirectly, existingSandbox } = await import('../desktop/nested.ts');
-        if (existingSandbox() !== undefined) execDirectly(invokedAs, argv, makeReporter(() => false).warn);
+        if (existingSandbox() !== undefined) execDirectly(args[1] ?? invokedAs, args.slice(2), makeReporter(() => false).warn);
       }
       return await run(args);
     }

@@ -34,6 +34,7 @@ function realpath(path: string): string | undefined {
 /** The first `name` on PATH that is not kiln itself, as symlink invocation finds it. */
 function findProgram(name: string, pathVar: string): string | undefined {
   const self = realpath('/proc/self/exe');
+  if (name.includes('/')) return isExecutableFile(name) && realpath(name) !== self ? name : undefined;
   for (const dir of pathVar.split(':')) {
     const candidate = `${dir === '' ? '.' : dir}/${name}`;
     if (isExecutableFile(candidate) && realpath(candidate) !== self) return candidate;
@@ -48,7 +49,7 @@ export function execDirectly(name: string, args: readonly string[], warn: (line:
   // Firejail's words, which scripts and users know.
   warn(`an existing sandbox was detected. ${path} will run without any additional sandboxing features`);
   const file = cString(path);
-  const argv = cStringArray([name, ...args]);
+  const argv = cStringArray([name.slice(name.lastIndexOf('/') + 1), ...args]);
   const env = cStringArray(Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`));
   libc().execve(ptr(file), ptr(argv.array), ptr(env.array));
   const e = errno();

@@ -98,4 +98,23 @@ describe('kiln run under a program name', () => {
       expect(program).toBe(shell);
     });
   });
+
+  describe('as a login shell (-kiln)', () => {
+    // bash's `exec -a` sets argv[0] as login and sshd do; the script is fixed, with no data in it.
+    const login = (extraEnv: Record<string, string>, args: string) =>
+      run(['/bin/bash', '-c', `exec -a -kiln "$KILN_UNDER_TEST" ${args}`], { env: { ...env, KILN_UNDER_TEST: KILN, ...extraEnv } });
+
+    test("runs the user's shell in a sandbox, with sshd's -c COMMAND", () => {
+      const r = login({ SHELL: '/bin/sh' }, `-c 'cat /proc/1/comm; echo "$0"'`);
+      expect([r.code, r.stdout.trim().split('\n')]).toEqual([0, ['bwrap', '/bin/sh']]);
+    });
+
+    test('with kiln itself as $SHELL, a real shell runs, not kiln again', () => {
+      const r = login({ SHELL: KILN }, `-c 'cat /proc/1/comm; echo "$0"'`);
+      expect(r.code).toBe(0);
+      const [comm, shell] = r.stdout.trim().split('\n');
+      expect(comm).toBe('bwrap');
+      expect(['/bin/bash', '/bin/sh']).toContain(shell ?? '');
+    });
+  });
 });
