@@ -129,6 +129,19 @@ export function probeCaller(): CallerFacts {
   };
 }
 
+/**
+ * The first of the passwd shell and $SHELL that is not kiln itself (kiln may be a user's login shell),
+ * else /bin/bash or /bin/sh.
+ */
+function userShell(candidates: readonly (string | undefined)[], self: string | undefined): string {
+  for (const c of candidates) {
+    if (c === undefined || c === '') continue;
+    if (c.slice(c.lastIndexOf('/') + 1) === 'kiln' || (self !== undefined && realPath(c) === self)) continue;
+    return c;
+  }
+  return realPath('/bin/bash') !== undefined ? '/bin/bash' : '/bin/sh';
+}
+
 export async function probeSystem(caller: CallerFacts): Promise<SystemFacts> {
   const { env, uid } = caller;
   const pw = lookupPasswd(uid);
@@ -136,7 +149,7 @@ export async function probeSystem(caller: CallerFacts): Promise<SystemFacts> {
   return {
     user: pw?.name ?? env['USER'] ?? String(uid),
     home,
-    shell: pw?.shell || env['SHELL'] || '/bin/sh',
+    shell: userShell([pw?.shell, env['SHELL']], caller.selfExe),
     bwrap: await probeBwrap(env, cacheDirFor(env, home)),
     cacheDir: cacheDirFor(env, home) ?? `${home}/.cache/kiln`,
     tools: probeTools(env),
