@@ -18,10 +18,19 @@ export type BinEntry =
   | { readonly kind: 'link'; readonly target: string }
   | { readonly kind: 'other'; readonly type: 'file' | 'directory' | 'special file' };
 
+/** What a symlink reads, for a message; `?` if it went away meanwhile. */
+function linkTarget(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '?'; // only a message depends on it
+  }
+}
+
 export function inspectEntry(path: string, kilnExe: string): BinEntry {
   const st = stat(path, true);
   if (st === undefined) return { kind: 'absent' };
-  if (st.isSymlink) return realPath(path) === kilnExe ? { kind: 'kiln' } : { kind: 'link', target: readlinkSync(path) };
+  if (st.isSymlink) return realPath(path) === kilnExe ? { kind: 'kiln' } : { kind: 'link', target: linkTarget(path) };
   return { kind: 'other', type: st.isFile ? 'file' : st.isDir ? 'directory' : 'special file' };
 }
 
