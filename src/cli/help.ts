@@ -65,6 +65,8 @@ kiln options:
                          terminal keeps one (Firejail gives it a pipe)
   --oom=N                the sandbox's OOM score adjustment, -1000..1000; lowering
                          it needs CAP_SYS_RESOURCE, and kiln stops if it lacks it
+  --firecfg [OPTIONS]    desktop integration: link programs that have a profile
+                         to kiln (kiln --firecfg --help; docs/desktop.md)
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON
