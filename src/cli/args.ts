@@ -16,7 +16,7 @@ export type Action =
   | { readonly kind: 'version' }
   | { readonly kind: 'profile-check'; readonly target: string }
   | { readonly kind: 'profile-explain'; readonly target: string }
-  /** `kiln --firecfg ARGS…`, or kiln run as `firecfg`: the words after it are firecfg's own (src/desktop/firecfg.ts). */
+  /** `kiln --firecfg ARGS…`, or kiln run as `firecfg`: the words after it are firecfg's own (src/firecfg/firecfg.ts). */
   | { readonly kind: 'firecfg'; readonly args: readonly string[] }
   /** --ids-init, --ids-check: the file-integrity database (src/ids). */
   | { readonly kind: 'ids'; readonly mode: 'init' | 'check' }
@@ -53,7 +53,7 @@ export interface Invocation {
 }
 
 /** kiln's own options, with whether they take a value. */
-const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
+export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   help: 'flag',
   version: 'flag',
   quiet: 'flag',

@@ -49,7 +49,7 @@ async function run(argv: readonly string[]): Promise<number> {
       return out.exitCode;
     }
     case 'firecfg':
-      return (await import('../desktop/firecfg.ts')).runFirecfg(inv.action.args, report);
+      return (await import('../firecfg/firecfg.ts')).runFirecfg(inv.action.args, report);
     case 'ids':
       return (await import('../ids/ids.ts')).runIds(inv.action.mode, report);
     case 'list':

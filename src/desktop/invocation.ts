@@ -46,7 +46,7 @@ function isKilnPath(path: string): boolean {
 
 /**
  * kiln's argv for a run under `name`: the program by that name, then its arguments, none parsed. Run as
- * `firecfg`, kiln is its own firecfg (src/desktop/firecfg.ts), as Firejail's firecfg is a program of its own.
+ * `firecfg`, kiln is its own firecfg (src/firecfg/firecfg.ts), as Firejail's firecfg is a program of its own.
  */
 export function symlinkArgv(name: string, args: readonly string[]): string[] {
   if (name === 'firecfg') return ['--firecfg', ...args];

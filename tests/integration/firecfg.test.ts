@@ -1,5 +1,5 @@
 /**
- * kiln's firecfg (src/desktop/firecfg.ts), run as the real binary against a temporary bin directory
+ * kiln's firecfg (src/firecfg/firecfg.ts), run as the real binary against a temporary bin directory
  * (--bindir), a fake PATH of small scripts, a fake HOME and XDG_DATA_HOME, and a fake system
  * applications directory (--applications-dir): the results do not depend on what is installed here.
  */
