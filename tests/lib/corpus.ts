@@ -1,7 +1,7 @@
 /**
  * Launching Debian's firejail profiles under kiln and firejail, for the corpus test and bench.
  */
-import { lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const CORPUS = '/etc/firejail';
@@ -65,6 +65,34 @@ export async function runCorpus(
  * kiln and under firejail alike. After a corpus run, this removes what the run created there: entries born
  * after `since` (statx birth time) that are empty, deepest first. Nothing older, nothing with contents.
  */
+/**
+ * A start-up file that a `private DIR` profile (`private ~/.xmr-stak`) seeds its directory with, under kiln
+ * and Firejail alike: /etc/skel's shell rc file, or the .inputrc that turns completion off, byte for byte.
+ */
+function isSeedFile(path: string, name: string): boolean {
+  const seeds: Record<string, () => string | undefined> = {
+    '.inputrc': () => 'set disable-completion on\n',
+    '.bashrc': () => readSkel('.bashrc'),
+    '.zshrc': () => readSkel('.zshrc') ?? '',
+    '.cshrc': () => readSkel('.cshrc') ?? '',
+  };
+  const seed = seeds[name]?.();
+  if (seed === undefined) return false;
+  try {
+    return readFileSync(path, 'utf8') === seed;
+  } catch {
+    return false;
+  }
+}
+
+function readSkel(name: string): string | undefined {
+  try {
+    return readFileSync(`/etc/skel/${name}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function removeCreatedSince(dir: string, since: number, depth = 6): void {
   if (depth === 0) return;
   let names: string[];
@@ -80,7 +108,7 @@ export function removeCreatedSince(dir: string, since: number, depth = 6): void 
     if (st.birthtimeMs < since) continue;
     try {
       if (st.isDirectory()) rmdirSync(path); // fails, and so keeps it, unless empty
-      else if (st.isFile() && st.size === 0) unlinkSync(path);
+      else if (st.isFile() && (st.size === 0 || isSeedFile(path, name))) unlinkSync(path);
     } catch {
       // not empty: something the user (or a profile's program) put there; left alone
     }
