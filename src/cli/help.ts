@@ -54,6 +54,8 @@ kiln options:
   --profile.check=NAME|PATH    check a profile and print its diagnostics
   --profile.explain=NAME|PATH  print what a profile does, resolved
   --shell=none           run the program directly (the default when one is given)
+  --ids-init, --ids-check  record the files ids.config lists, or report what
+                         changed since: exit 2 if anything did (docs/ids.md)
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON

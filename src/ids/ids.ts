@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import type { Reporter } from '../cli/report.ts';
 import { lookupPasswd } from '../host/facts.ts';
 import { buildMacroEnv } from '../profile/env.ts';
-import { readProfileFile } from '../profile/files.ts';
+import { readProfileFile, type FileRead } from '../profile/files.ts';
 import { writeAll } from '../sys/fs.ts';
 import { compareEntries, countDifferences, formatDifference } from './compare.ts';
 import { loadIdsConfig, type IdsConfig } from './config.ts';
@@ -32,13 +32,19 @@ function unreadableNote(scan: Scan): string {
   return scan.problems.length === 0 ? '' : `, ${scan.problems.length} not readable`;
 }
 
+/** The profile reader's safeguards (no FIFO, no huge file, valid text), with its wording adjusted. */
+function readConfigFile(path: string): FileRead {
+  const r = readProfileFile(path);
+  return r.kind === 'error' ? { ...r, message: r.message.replace('not a profile', 'not a configuration file') } : r;
+}
+
 export function runIds(mode: 'init' | 'check', report: Reporter): number {
   const env = process.env;
   absoluteOverride(env, 'KILN_IDS_CONFIG');
   absoluteOverride(env, 'KILN_IDS_DB');
   const uid = process.getuid?.() ?? 0;
   const home = env['HOME'] ?? lookupPasswd(uid)?.home ?? '/';
-  const config = loadIdsConfig(configSources(env), (f) => readProfileFile(f), buildMacroEnv(home, uid, env['PATH']));
+  const config = loadIdsConfig(configSources(env), readConfigFile, buildMacroEnv(home, uid, env['PATH']));
   for (const f of config.files) report.info(`Reading IDS configuration ${f}`);
   const dbPath = databasePath(uid, env, home);
 
