@@ -257,6 +257,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
   } else if (json) {
     throw new UsageError('--json works only with --list and --tree');
   }
+  if (action.kind === 'ids' && (program.length > 0 || directives.length > 0)) {
+    throw new UsageError(`--ids-${action.mode} takes no program and no sandbox options (got '${program[0] ?? directives[0]?.text}')`);
+  }
   return {
     action,
     quiet,

@@ -67,6 +67,8 @@ kiln options:
                          it needs CAP_SYS_RESOURCE, and kiln stops if it lacks it
   --firecfg [OPTIONS]    desktop integration: link programs that have a profile
                          to kiln (kiln --firecfg --help; docs/desktop.md)
+  --ids-init, --ids-check  record the files ids.config lists, or report what
+                         changed since: exit 2 if anything did (docs/ids.md)
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON
