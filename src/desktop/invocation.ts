@@ -12,8 +12,7 @@
  * Unlike Firejail, which runs the real program unsandboxed when root calls it through a symlink, kiln
  * sandboxes root too: kiln is not setuid, so root gains nothing by being let through.
  */
-import { realpathSync } from 'node:fs';
-import { isExecutableFile, readBytes } from '../sys/fs.ts';
+import { isExecutableFile, readBytes, realPath } from '../sys/fs.ts';
 
 const KILN_NAME = 'kiln';
 
@@ -37,11 +36,9 @@ function loginShell(env: Readonly<Record<string, string | undefined>>, isKiln: (
 }
 
 function isKilnPath(path: string): boolean {
-  try {
-    return path.slice(path.lastIndexOf('/') + 1) === KILN_NAME || realpathSync(path) === realpathSync('/proc/self/exe');
-  } catch {
-    return false;
-  }
+  if (path.slice(path.lastIndexOf('/') + 1) === KILN_NAME) return true;
+  const real = realPath(path);
+  return real !== undefined && real === realPath('/proc/self/exe');
 }
 
 /**

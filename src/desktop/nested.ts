@@ -9,9 +9,8 @@
  * restrictions the outer sandbox may not have, and running the program without them would be weaker
  * than asked (kiln fails closed).
  */
-import { realpathSync } from 'node:fs';
 import { SyscallError, UsageError } from '../errors.ts';
-import { isExecutableFile, readText } from '../sys/fs.ts';
+import { isExecutableFile, readText, realPath } from '../sys/fs.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 
 /**
@@ -23,13 +22,7 @@ export function existingSandbox(): 'bwrap' | 'firejail' | undefined {
   return comm === 'bwrap' || comm === 'firejail' ? comm : undefined;
 }
 
-function realpath(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
-}
+const realpath = realPath;
 
 /** The first `name` on PATH that is not kiln itself, as symlink invocation finds it. */
 function findProgram(name: string, pathVar: string): string | undefined {

@@ -1,8 +1,7 @@
 /** Applies a plan's pre-exec steps to kiln's own process; bwrap and the sandbox inherit the result. */
-import { writeFileSync } from 'node:fs';
-import { assertNever, HostError, SyscallError, UsageError } from '../errors.ts';
+import { assertNever, SyscallError, UsageError } from '../errors.ts';
 import type { PreExecStep } from '../plan/types.ts';
-import { errno, libc, ptr, SYS_landlock_create_ruleset, SYS_landlock_restrict_self } from '../sys/libc.ts';
+import { cString, errno, libc, ptr, SYS_landlock_create_ruleset, SYS_landlock_restrict_self } from '../sys/libc.ts';
 
 const PR_CAPBSET_DROP = 24;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
@@ -84,13 +83,16 @@ function setAffinity(cpus: readonly number[]): void {
 
 /** Raising the score is always allowed; lowering it below where it started needs CAP_SYS_RESOURCE. */
 function setOomScoreAdj(value: number): void {
-  try {
-    writeFileSync('/proc/self/oom_score_adj', `${value}\n`);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`--oom=${value}: lowering the OOM score adjustment needs CAP_SYS_RESOURCE, which kiln does not have here`);
-    throw new HostError(`--oom=${value}: cannot write /proc/self/oom_score_adj: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
+  const l = libc();
+  const fd = l.open(ptr(cString('/proc/self/oom_score_adj')), 1 /* O_WRONLY */, 0);
+  if (fd < 0) throw new SyscallError('open', errno(), '/proc/self/oom_score_adj');
+  const text = new TextEncoder().encode(`${value}\n`);
+  const n = Number(l.write(fd, ptr(text), text.length));
+  const e = errno();
+  l.close(fd);
+  if (n === text.length) return;
+  if (e === EACCES || e === EPERM) throw new UsageError(`--oom=${value}: lowering the OOM score adjustment needs CAP_SYS_RESOURCE, which kiln does not have here`);
+  throw new SyscallError('write', e, `/proc/self/oom_score_adj (--oom=${value})`);
 }
 
 const PR_SET_NO_NEW_PRIVS = 38;
