@@ -52,3 +52,19 @@ describe('management options', () => {
     expect(inv.directives.map((d) => d.name)).toEqual(['join-or-start']);
   });
 });
+
+describe('--appimage', () => {
+  test('FILE and its arguments are the program words; the option stays a directive for ?HAS_APPIMAGE', () => {
+    const inv = parseArgs(['--quiet', '--appimage', 'Krita.AppImage', '--private', 'x']);
+    expect(inv.appimage).toBe(true);
+    expect(inv.program).toEqual(['Krita.AppImage', '--private', 'x']);
+    expect(inv.directives.map((d) => d.name)).toEqual(['appimage']);
+    expect(parseArgs(['Krita.AppImage']).appimage).toBe(false);
+  });
+
+  test('without a file, or with a value, it is a usage error', () => {
+    expect(() => parseArgs(['--appimage'])).toThrow(UsageError);
+    expect(() => parseArgs(['--appimage', '--'])).toThrow(UsageError);
+    expect(() => parseArgs(['--appimage=x', 'f.AppImage'])).toThrow(UsageError);
+  });
+});

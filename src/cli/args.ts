@@ -48,8 +48,10 @@ export interface Invocation {
   readonly noprofile: boolean;
   readonly profile?: string;
   readonly directives: readonly CliDirective[];
-  /** Program and arguments; empty means "the user's shell". */
+  /** Program and arguments; empty means "the user's shell". Under --appimage: the AppImage file and its arguments. */
   readonly program: readonly string[];
+  /** --appimage: program[0] is an AppImage file, mounted and run (src/desktop/appimage.ts). */
+  readonly appimage: boolean;
 }
 
 /** kiln's own options, with whether they take a value. */
@@ -165,7 +167,7 @@ export function knownOptionNames(): string[] {
 
 export function parseArgs(argv: readonly string[]): Invocation {
   // firecfg takes its own options (--list, --clean, …), which are not kiln's.
-  if (argv[0] === '--firecfg') return { action: { kind: 'firecfg', args: argv.slice(1) }, quiet: false, debug: false, debugFs: [], noprofile: false, directives: [], program: [] };
+  if (argv[0] === '--firecfg') return { action: { kind: 'firecfg', args: argv.slice(1) }, quiet: false, debug: false, debugFs: [], noprofile: false, directives: [], program: [], appimage: false };
   let action: Action = { kind: 'run' };
   let quiet = false;
   let debug = false;
@@ -260,6 +262,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
   if (action.kind === 'ids' && (program.length > 0 || directives.length > 0)) {
     throw new UsageError(`--ids-${action.mode} takes no program and no sandbox options (got '${program[0] ?? directives[0]?.text}')`);
   }
+  const appimage = directives.find((d) => d.name === 'appimage');
+  if (appimage !== undefined && action.kind === 'run') {
+    if (appimage.value !== undefined) throw new UsageError(`option '--appimage' takes no value (got '${appimage.text}'): kiln [OPTIONS] --appimage FILE [ARGS…]`);
+    if (program.length === 0) throw new UsageError('--appimage needs a file: kiln [OPTIONS] --appimage FILE [ARGS…]');
+  }
   return {
     action,
     quiet,
@@ -269,5 +276,6 @@ export function parseArgs(argv: readonly string[]): Invocation {
     ...(profile !== undefined ? { profile } : {}),
     directives,
     program,
+    appimage: appimage !== undefined,
   };
 }

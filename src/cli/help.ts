@@ -46,6 +46,9 @@ Differences from Firejail:
     xpra) with a fresh cookie; x11 xorg uses your display with an untrusted
     cookie (xauth). The host display's path and abstract sockets are out of
     reach in every mode, root's included. A missing server stops the launch.
+  - --appimage FILE [ARGS] mounts a type 2 AppImage with squashfuse (packages
+    squashfuse, fuse3), never a loop device, and runs its AppRun with APPDIR,
+    APPIMAGE, ARGV0 and OWD set; type 1 AppImages are refused.
 
 kiln options:
   --help                 show this text

@@ -16,10 +16,16 @@ function policyRequest(inv: Invocation, target: PolicyRequest['target']): Policy
   return { target, directives: inv.directives, uid, isRoot: (process.geteuid?.() ?? uid) === 0, cwd: process.cwd(), env: process.env };
 }
 
-/** The launch's profile choice, as --profile, --noprofile and the program's name make it. */
+/** The launch's profile choice, as --profile, --noprofile and the program's (or AppImage's) name make it. */
 function launchTarget(inv: Invocation): PolicyRequest['target'] {
   const program = inv.program[0];
-  return { kind: 'launch', noprofile: inv.noprofile, ...(inv.profile !== undefined ? { profile: inv.profile } : {}), ...(program !== undefined ? { program } : {}) };
+  return {
+    kind: 'launch',
+    noprofile: inv.noprofile,
+    ...(inv.profile !== undefined ? { profile: inv.profile } : {}),
+    ...(program !== undefined ? { program } : {}),
+    ...(inv.appimage ? { appimage: true } : {}),
+  };
 }
 
 /** Profile diagnostics, compiler style; warnings are informational and follow --quiet. */

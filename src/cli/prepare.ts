@@ -176,6 +176,9 @@ function refresh(plan: LaunchPlan, indices: readonly number[], facts: HostFacts)
 export async function prepareLaunch(inv: Invocation, argv: readonly string[], request: PolicyRequest): Promise<Prepared> {
   const caller = probeCaller();
   const { fs: _fs, randomId: _r, env: _env, ...hostKey } = caller;
+  // --appimage: the file is a host fact, read before planning; its identity keys the cache, so a file
+  // replaced or rewritten under the same name is planned afresh (its squashfs may start elsewhere).
+  const appimage = inv.appimage ? (await import('../host/appimage.ts')).probeAppImage(inv.program[0] ?? '', caller.cwd) : undefined;
   const exe = stat('/proc/self/exe'); // followed: the binary itself, so a rebuilt kiln plans afresh
   // --debug, --quiet and the --debug-* listings change what is printed, not the plan.
   const planArgv = argv.filter((a) => !PRINT_ONLY.has(a));
@@ -184,6 +187,7 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     argv: planArgv,
     host: hostKey,
     env: planningEnv(caller.env),
+    ...(appimage !== undefined ? { appimage } : {}),
   });
   const dir = `${caller.stateDir}/plans`;
   const { ensureStateDirs } = await import('../launch/state-dirs.ts');
@@ -232,7 +236,7 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     applyMkdirs(mkdirs, facts.uid, facts.arch);
   }
   const { planLaunch } = await import('../plan/plan.ts');
-  const plan = planLaunch(policy, facts, { argv: program });
+  const plan = planLaunch(policy, facts, { argv: program, ...(appimage !== undefined ? { appimage } : {}) });
   const recording = stop();
   const summary = summarize(policy, outcome.diagnostics.map(formatDiagnostic), mkdirs);
   if (useCache && cacheable(plan)) {

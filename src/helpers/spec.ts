@@ -29,7 +29,13 @@ export type Readiness =
   /** A one-shot step (`xauth generate`): done when it exits with status 0. */
   | { readonly kind: 'exit' }
   /** Nothing to wait for (xpra's attach client, a viewer the program does not depend on). */
-  | { readonly kind: 'started' };
+  | { readonly kind: 'started' }
+  /**
+   * It says nothing (squashfuse): ready once a mount shows at `name` in the helper directory. kiln waits
+   * on the mount table (poll(2) on /proc/self/mountinfo), not in a sleep loop, and stops if the helper
+   * exits first.
+   */
+  | { readonly kind: 'mount'; readonly name: string };
 
 /** How a helper's life ends with the sandbox's, even if kiln is SIGKILLed at any step. */
 export type Lifetime =
@@ -61,7 +67,9 @@ export type HelperStep =
    */
   | { readonly kind: 'link-x11-socket'; readonly hostDisplay?: number }
   /** Once it is done: the cookies in `name` made wildcard records (any host name, any display number). */
-  | { readonly kind: 'xauth-wildcard'; readonly name: string };
+  | { readonly kind: 'xauth-wildcard'; readonly name: string }
+  /** Before it starts: an empty directory `name`, mode 0700 (a mount point). */
+  | { readonly kind: 'mkdir'; readonly name: string };
 
 export interface HelperSpec {
   /** For messages, the registry and --tree. */

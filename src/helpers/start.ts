@@ -10,8 +10,9 @@
  */
 import { HostError, SyscallError } from '../errors.ts';
 import { memfdWithData } from '../launch/fds.ts';
-import { errno, libc, ptr } from '../sys/libc.ts';
-import { isExecutableFile, readText } from '../sys/fs.ts';
+import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { isExecutableFile, readText, realPath } from '../sys/fs.ts';
+import { parseMountinfo } from '../launch/mountinfo.ts';
 import { spawnLibc } from './libc-spawn.ts';
 import { CHILD_ARGS_FD, CHILD_READY_FD, helperEnv, makePipe, spawnHelper } from './spawn.ts';
 import type { HelperArg, HelperSpec } from './spec.ts';
@@ -19,12 +20,21 @@ import { FIRST_DISPLAY, freeDisplay, runStep } from './steps.ts';
 
 const F_SETFD = 2;
 const POLLIN = 1;
+const POLLPRI = 2;
+const POLLERR = 8;
 const EINTR = 4;
 const SIGKILL = 9;
+const SIGTERM = 15;
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
+const SYS_pidfd_open = 434; // the same on every architecture (the unified table, Linux 5.3+)
 const DISPLAY_ATTEMPTS = 32;
+/** How long a helper stopped with SIGTERM has to exit (squashfuse unmounts first) before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
 
 export interface RunningHelper {
   readonly name: string;
+  readonly spec: HelperSpec;
   readonly pid: number;
   /** The display number an X server reported (`display` readiness). */
   readonly display?: number;
@@ -67,43 +77,93 @@ function logTail(path: string): string {
   return `:\n  ${text.split('\n').slice(-5).join('\n  ')}`;
 }
 
-/** Reads what the helper writes to its ready pipe until it is ready; undefined if it closed the pipe or timed out. */
-function awaitReady(spec: HelperSpec, fd: number): { display?: number } | 'eof' | 'timeout' {
+/** Whether the mount table shows a mount at `path` (canonical). */
+function isMounted(path: string): boolean {
+  return parseMountinfo(readText('/proc/self/mountinfo') ?? '').some((m) => m.mountPoint === path);
+}
+
+/**
+ * Reads what the helper writes to its ready pipe until it is ready; 'eof' if it closed the pipe (exited),
+ * 'timeout' if it ran out of time. With `mountPoint` (`mount` readiness), ready is when a mount shows
+ * there: kiln sleeps in poll(2) on the ready pipe and on /proc/self/mountinfo, which reports POLLPRI
+ * whenever the mount table changes, and looks again after each change.
+ */
+function awaitReady(spec: HelperSpec, fd: number, mountPoint?: string): { display?: number } | 'eof' | 'timeout' {
   const l = spawnLibc();
   const deadline = performance.now() + spec.readyTimeoutMs;
-  const pfd = new Int32Array(2);
+  const mounts = mountPoint === undefined ? -1 : libc().open(ptr(cString('/proc/self/mountinfo')), O_RDONLY | O_CLOEXEC, 0);
+  if (mountPoint !== undefined && mounts < 0) throw new SyscallError('open', errno(), '/proc/self/mountinfo');
+  const pfd = new Int32Array(4);
   const buf = new Uint8Array(64);
   let text = '';
-  for (;;) {
-    const left = Math.max(0, Math.ceil(deadline - performance.now()));
-    pfd[0] = fd;
-    pfd[1] = POLLIN;
-    const n = l.poll(ptr(pfd), 1, left);
-    if (n < 0) {
-      if (errno() === EINTR) continue;
-      throw new SyscallError('poll', errno(), `${spec.name}'s ready pipe`);
-    }
-    if (n === 0) return 'timeout';
-    const got = Number(libc().read(fd, ptr(buf), buf.length));
-    if (got < 0) {
-      if (errno() === EINTR) continue;
-      throw new SyscallError('read', errno(), `${spec.name}'s ready pipe`);
-    }
-    if (got === 0) return 'eof';
-    switch (spec.readiness.kind) {
-      case 'byte':
-        return {};
-      case 'exit':
-      case 'started':
-        continue; // it has nothing to say; its exit closes the pipe
-      case 'display': {
-        text += new TextDecoder().decode(buf.subarray(0, got));
-        const m = /^(\d+)\n/.exec(text);
-        if (m?.[1] !== undefined) return { display: Number(m[1]) };
-        if (text.length > 32) return 'eof';
+  try {
+    for (;;) {
+      // NOTE: the mountinfo fd reports changes made since it was opened (or last reported), so a mount
+      // made between this look and the poll below still wakes the poll.
+      if (mountPoint !== undefined && isMounted(mountPoint)) return {};
+      const left = Math.max(0, Math.ceil(deadline - performance.now()));
+      pfd.set([fd, POLLIN, mounts, POLLPRI]);
+      const n = l.poll(ptr(pfd), mounts < 0 ? 1 : 2, left);
+      if (n < 0) {
+        if (errno() === EINTR) continue;
+        throw new SyscallError('poll', errno(), `${spec.name}'s ready pipe`);
+      }
+      if (n === 0) return 'timeout';
+      if (((pfd[3] ?? 0) >>> 16) & (POLLPRI | POLLERR)) continue; // the mount table changed: look again
+      const got = Number(libc().read(fd, ptr(buf), buf.length));
+      if (got < 0) {
+        if (errno() === EINTR) continue;
+        throw new SyscallError('read', errno(), `${spec.name}'s ready pipe`);
+      }
+      if (got === 0) return 'eof';
+      switch (spec.readiness.kind) {
+        case 'byte':
+          return {};
+        case 'exit':
+        case 'started':
+        case 'mount':
+          continue; // it has nothing to say; its exit closes the pipe
+        case 'display': {
+          text += new TextDecoder().decode(buf.subarray(0, got));
+          const m = /^(\d+)\n/.exec(text);
+          if (m?.[1] !== undefined) return { display: Number(m[1]) };
+          if (text.length > 32) return 'eof';
+        }
       }
     }
+  } finally {
+    if (mounts >= 0) libc().close(mounts);
   }
+}
+
+/** Waits up to `ms` for a child to exit, on a pidfd; false if it has not (or the kernel has no pidfds). */
+function exitsWithin(pid: number, ms: number): boolean {
+  const pidfd = Number(libc().syscall(SYS_pidfd_open, pid, 0, 0));
+  if (pidfd < 0) return false;
+  try {
+    const pfd = new Int32Array([pidfd, POLLIN]);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const n = spawnLibc().poll(ptr(pfd), 1, Math.max(0, Math.ceil(deadline - performance.now())));
+      if (n >= 0) return n > 0;
+      if (errno() !== EINTR) return false;
+    }
+  } finally {
+    libc().close(pidfd);
+  }
+}
+
+/**
+ * Stops and reaps a helper; returns its wait status text. A `parent` helper first gets the SIGTERM the
+ * kernel would send it at the sandbox's end, on which an X server removes its socket and squashfuse
+ * unmounts; SIGKILL follows if it has not exited in time, and is all the others get.
+ */
+function stopHelper(spec: HelperSpec, pid: number): string {
+  if (spec.lifetime.kind === 'parent') {
+    spawnLibc().kill(pid, SIGTERM);
+    if (exitsWithin(pid, STOP_GRACE_MS)) return reap(pid);
+  }
+  return killHelper(pid);
 }
 
 /** Kills and reaps a helper; returns its wait status text. */
@@ -132,7 +192,7 @@ export function startHelpers(specs: readonly HelperSpec[], dir: string, env: rea
   let syncFd: number | undefined;
   let sandboxDisplay: number | undefined;
   const abort = () => {
-    for (const h of running) killHelper(h.pid);
+    for (const h of running) stopHelper(h.spec, h.pid);
     if (syncFd !== undefined) libc().close(syncFd);
   };
   try {
@@ -183,6 +243,8 @@ function startOne(spec: HelperSpec, dir: string, env: readonly string[], display
     : memfdWithData(`kiln-${spec.name}-args`, encoder.encode(spec.argsFile.map((a) => `${resolveArg(a, dir, display)}\0`).join('')), false);
   const program = [spec.path, ...spec.args.map((a) => resolveArg(a, dir, display))];
   const argv = spec.lifetime.kind === 'parent' ? [spec.lifetime.setpriv, '--pdeathsig', 'TERM', '--', ...program] : program;
+  // The mount point as the mount table will name it (made by the helper's `mkdir` step).
+  const mountPoint = spec.readiness.kind === 'mount' ? (realPath(`${dir}/${spec.readiness.name}`) ?? `${dir}/${spec.readiness.name}`) : undefined;
   const [readyR, readyW] = makePipe();
   const t0 = performance.now();
   let pid: number;
@@ -198,24 +260,24 @@ function startOne(spec: HelperSpec, dir: string, env: readonly string[], display
   }
   if (spec.readiness.kind === 'started') {
     libc().close(readyR);
-    return { kind: 'ready', helper: { name: spec.name, pid, startMs: performance.now() - t0 } };
+    return { kind: 'ready', helper: { name: spec.name, spec, pid, startMs: performance.now() - t0 } };
   }
-  const ready = awaitReady(spec, readyR);
+  const ready = awaitReady(spec, readyR, mountPoint);
   const startMs = performance.now() - t0;
   if (spec.readiness.kind === 'exit' && ready === 'eof') {
     libc().close(readyR);
     const status = reap(pid);
-    if (status === 'exit status 0') return { kind: 'ready', helper: { name: spec.name, pid, startMs } };
+    if (status === 'exit status 0') return { kind: 'ready', helper: { name: spec.name, spec, pid, startMs } };
     return { kind: 'failed', message: `failed (${status})` };
   }
   if (ready === 'eof' || ready === 'timeout') {
     libc().close(readyR);
-    const status = killHelper(pid);
+    const status = stopHelper(spec, pid);
     return ready === 'timeout'
       ? { kind: 'timeout', message: `was not ready after ${spec.readyTimeoutMs / 1000} s` }
       : { kind: 'failed', message: `failed to start (${status})` };
   }
-  const helper: RunningHelper = { name: spec.name, pid, startMs, ...(ready.display !== undefined ? { display: ready.display } : {}) };
+  const helper: RunningHelper = { name: spec.name, spec, pid, startMs, ...(ready.display !== undefined ? { display: ready.display } : {}) };
   if (spec.lifetime.kind === 'fd') return { kind: 'ready', helper, syncFd: readyR };
   libc().close(readyR);
   return { kind: 'ready', helper };

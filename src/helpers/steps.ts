@@ -1,10 +1,11 @@
 /**
  * What the launcher does around a helper (HelperStep, spec.ts): the X cookie files before a server starts,
- * the link to its socket and the rewrite of `xauth generate`'s cookie after. Files are the caller's only.
+ * the link to its socket and the rewrite of `xauth generate`'s cookie after, squashfuse's mount point.
+ * Files are the caller's only.
  */
 import { HostError, SyscallError } from '../errors.ts';
 import { cookieRecord, encodeXauth, wildcardCookies } from '../desktop/xauth.ts';
-import { readBytes, stat, writeAll } from '../sys/fs.ts';
+import { mkdirAll, readBytes, stat, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { spawnLibc } from './libc-spawn.ts';
 import type { HelperStep } from './spec.ts';
@@ -69,6 +70,9 @@ export function runStep(step: HelperStep, dir: string, display: number | undefin
       writePrivate(file, rewritten);
       return undefined;
     }
+    case 'mkdir':
+      mkdirAll(`${dir}/${step.name}`, 0o700);
+      return undefined;
   }
 }
 

@@ -73,7 +73,7 @@ function remount(step: Extract<InitStep, { kind: 'remount' }>): void {
   // /dev, say); remounting by path would hit whatever is visible there instead. Only the mounts a path
   // really reaches, by statx's mount id, are remounted.
   for (const m of parseMountinfo(readText('/proc/self/mountinfo') ?? '')) {
-    if (!under(m.mountPoint) || visibleMount(m.mountPoint)?.mntId !== m.id) continue;
+    if (!under(m.mountPoint) || step.keep?.includes(m.mountPoint) === true || visibleMount(m.mountPoint)?.mntId !== m.id) continue;
     if (mount(null, m.mountPoint, MS_REMOUNT | MS_BIND | mountFlags(m.options) | add) !== 0) {
       throw new SyscallError('mount(MS_REMOUNT)', errno(), `${m.mountPoint} (${step.flags.join(',')})`);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
-import { readElfDeps, type ReadAt } from './elf.ts';
+import { readElfDeps, readElfExtent, type ReadAt } from './elf.ts';
 import { buildElf } from './elf.fixture.ts';
 
 /** A ReadAt over bytes that also checks the reader never asks for an absurd amount. */
@@ -111,5 +111,48 @@ describe('readElfDeps', () => {
     const r = readElfDeps(reader(bytes));
     expect(r?.needed).toContain('libc.so.6');
     expect(r?.interp).toMatch(/^\/lib.*ld-linux/);
+  });
+});
+
+describe('readElfExtent', () => {
+  /** An ELF header alone, with the section header table's offset, entry size and count in `little` or big byte order. */
+  function header(bits: 32 | 64, little: boolean, shoff: number, shentsize: number, shnum: number): Uint8Array {
+    const h = new Uint8Array(64);
+    h.set([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, little ? 1 : 2, 1, 0, 0x41, 0x49, 0x02]);
+    const v = new DataView(h.buffer);
+    if (bits === 64) v.setBigUint64(0x28, BigInt(shoff), little);
+    else v.setUint32(0x20, shoff, little);
+    v.setUint16(bits === 64 ? 0x3a : 0x2e, shentsize, little);
+    v.setUint16(bits === 64 ? 0x3c : 0x30, shnum, little);
+    return h;
+  }
+
+  test.each([
+    [64, true],
+    [64, false],
+    [32, true],
+    [32, false],
+  ] as const)('%i-bit, little-endian %p: the end of the section header table, and the identification', (bits, little) => {
+    const e = readElfExtent(header(bits, little, 35_000, bits === 64 ? 64 : 40, 30));
+    expect(e?.end).toBe(35_000 + (bits === 64 ? 64 : 40) * 30);
+    expect(e?.bits).toBe(bits);
+    expect([...(e?.ident.subarray(8, 11) ?? [])]).toEqual([0x41, 0x49, 2]);
+  });
+
+  test('not an ELF header: wrong magic, class or byte order, or too short', () => {
+    const good = header(64, true, 100, 64, 1);
+    expect(readElfExtent(good)?.end).toBe(164);
+    for (const [at, value] of [[0, 0], [4, 3], [5, 0]] as const) {
+      const bad = good.slice();
+      bad[at] = value;
+      expect(readElfExtent(bad)).toBeUndefined();
+    }
+    expect(readElfExtent(good.subarray(0, 60))).toBeUndefined();
+    expect(readElfExtent(header(32, true, 100, 40, 1).subarray(0, 52))?.end).toBe(140);
+  });
+
+  test.skipIf(!existsSync('/usr/bin/true'))('a real executable: its section header table ends the file', () => {
+    const bytes = readFileSync('/usr/bin/true');
+    expect(readElfExtent(bytes.subarray(0, 64))?.end).toBe(bytes.length);
   });
 });

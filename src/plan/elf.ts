@@ -172,3 +172,31 @@ export function readElfDeps(read: ReadAt): ElfDeps | undefined {
   const paths = (offs: number[]) => names(offs).flatMap((s) => s.split(':'));
   return { ...base, needed: names(needed), rpath: paths(rpath), runpath: paths(runpath) };
 }
+
+/** The ELF identification and where the file's ELF part ends: the end of its section header table. */
+export interface ElfExtent {
+  /** e_ident, the first 16 bytes (EI_CLASS at 4, EI_DATA at 5, EI_OSABI at 7, EI_ABIVERSION at 8 …). */
+  readonly ident: Uint8Array;
+  readonly bits: 32 | 64;
+  /** e_shoff + e_shentsize × e_shnum: where an AppImage's runtime expects its file system image. */
+  readonly end: number;
+}
+
+/**
+ * The extent of an ELF file's own part, from its header alone (32- or 64-bit, either byte order); undefined
+ * if `head` (the file's first bytes: 52 of them for a 32-bit file, 64 for a 64-bit one) is not an ELF header. The section header table
+ * is last in the files linkers write, and what is appended after it (an AppImage's squashfs) starts there.
+ */
+export function readElfExtent(head: Uint8Array): ElfExtent | undefined {
+  if (head.length < 52 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return undefined;
+  const bits: 32 | 64 | undefined = head[4] === 1 ? 32 : head[4] === 2 ? 64 : undefined;
+  const little = head[5] === 1 ? true : head[5] === 2 ? false : undefined;
+  if (bits === undefined || little === undefined || (bits === 64 && head.length < 64)) return undefined;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const shoff = bits === 64 ? v.getBigUint64(0x28, little) : BigInt(v.getUint32(0x20, little));
+  const shentsize = v.getUint16(bits === 64 ? 0x3a : 0x2e, little);
+  const shnum = v.getUint16(bits === 64 ? 0x3c : 0x30, little);
+  const end = shoff + BigInt(shentsize * shnum);
+  if (end > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return { ident: head.slice(0, 16), bits, end: Number(end) };
+}

@@ -15,6 +15,8 @@ import { lookupProgram, type Found } from './lookup.ts';
 import { planNetFiles } from './net-files.ts';
 import { planSockets, type SocketPlan } from './sockets.ts';
 import { planUserDatabase } from './users.ts';
+import type { AppImageFile } from '../host/appimage.ts';
+import { planAppImage, type AppImagePlan } from '../desktop/appimage.ts';
 
 export interface FsPlan {
   /** The working directory to start in: the caller's, if the sandbox still shows it; else home, else /. */
@@ -25,6 +27,8 @@ export interface FsPlan {
   readonly copies: LaunchPlan['copies'];
   readonly missing: string[];
   readonly sockets: SocketPlan;
+  /** --appimage: squashfuse, the mount's place (APPDIR) and the runtime's variables. */
+  readonly appimage?: AppImagePlan;
   readonly report: FsReport;
   /** Finds a program as execvp will inside this sandbox (plan/lookup.ts). */
   readonly lookup: (name: string, pathVar: string | undefined, cwd: string) => Found;
@@ -34,8 +38,16 @@ export interface FsPlan {
   readonly runsHostFile: (path: string) => boolean;
 }
 
-/** `program` is the host path of the program to run (argv[0]); private-lib brings in what it needs. */
-export function planFilesystem(policy: Policy, facts: HostFacts, program?: string): FsPlan {
+/** Under a profile's `noexec DIR`, the AppImage's mount (in DIR, or beneath it) stays as it is. */
+function keepRunnable(steps: readonly InitStep[], appDir: string): InitStep[] {
+  return steps.map((s) => (s.kind === 'remount' && (appDir === s.dest || appDir.startsWith(s.dest === '/' ? '/' : `${s.dest}/`)) ? { ...s, keep: [appDir] } : s));
+}
+
+/**
+ * `program` is the host path of the program to run (argv[0]); private-lib brings in what it needs.
+ * `appimage`: the AppImage to mount and run instead (--appimage).
+ */
+export function planFilesystem(policy: Policy, facts: HostFacts, program?: string, appimage?: AppImageFile): FsPlan {
   const ctx = newContext(policy, facts);
   planBaseline(ctx);
   planDevices(ctx);
@@ -50,9 +62,11 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   planUserDatabase(ctx);
   const sockets = planSockets(ctx);
   planProtections(ctx);
+  // Last: no rule of the profile's may cover it, or hide kiln's state it replaces.
+  const image = appimage === undefined ? undefined : planAppImage(ctx, appimage);
   const emitted = ctx.tree.emit();
   const mounts = [...emitted.mounts, ...sockets.lastMounts];
-  const initSteps = emitted.initSteps;
+  const initSteps = image === undefined ? emitted.initSteps : keepRunnable(emitted.initSteps, image.appDir);
   const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
   // to the home directory, and so does kiln, if the home is there (a tmpfs such as private-tmp's /tmp
@@ -74,6 +88,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     copies: ctx.copies,
     missing: [...new Set(ctx.missing)],
     sockets,
+    ...(image !== undefined ? { appimage: image } : {}),
     report,
     lookup: (name, pathVar, dir) => lookupProgram(tree, facts.fs, name, pathVar, dir, facts.selfExe),
     showsHost: (path) => tree.showsHost(path),

@@ -14,6 +14,7 @@ import { MountTree } from './tree.ts';
 import { compileSeccomp } from './seccomp.ts';
 import { applyEnvChanges } from './env.ts';
 import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
+import type { AppImageFile } from '../host/appimage.ts';
 
 export interface LaunchRequest {
   /**
@@ -21,6 +22,11 @@ export interface LaunchRequest {
    * argv[0] is where the sandbox shows it (plan/lookup.ts).
    */
   readonly argv: readonly string[];
+  /**
+   * --appimage: argv[0] is this AppImage (read in the host-facts stage), and the program is its AppRun,
+   * from squashfuse's mount (src/desktop/appimage.ts).
+   */
+  readonly appimage?: AppImageFile;
 }
 
 /** How long the program has after --timeout's SIGTERM before everything is killed, as --shutdown allows. */
@@ -172,8 +178,25 @@ function planSupervisor(policy: Policy, facts: HostFacts): Supervisor {
   return { tini, env, timeout: { timeout, setpriv, seconds: policy.timeoutSeconds, graceSeconds: TIMEOUT_GRACE_SECONDS } };
 }
 
-export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
+/**
+ * Firejail drops private-bin and private-lib for an AppImage: what the program needs is in the image, and
+ * the lists name host programs and libraries. kiln does the same, and says so.
+ */
+function forAppImage(policy: Policy): { policy: Policy; warnings: string[] } {
+  const dropped = (['private-bin', 'private-lib'] as const).filter((c) => (c === 'private-bin' ? policy.privateBin : policy.privateLib) !== undefined);
+  if (dropped.length === 0) return { policy, warnings: [] };
+  const { privateBin: _b, privateLib: _l, ...rest } = policy;
+  return { policy: rest, warnings: [`${dropped.join(' and ')} ${dropped.length > 1 ? 'do' : 'does'} not apply to an AppImage, as in Firejail`] };
+}
+
+/** The filesystem plan and the program in it: the AppImage's AppRun, or the named program looked up. */
+function planProgram(policy: Policy, facts: HostFacts, request: LaunchRequest): { fs: FsPlan; argv: string[] } {
   const [name, ...args] = request.argv as [string, ...string[]];
+  if (request.appimage !== undefined) {
+    const fs = planFilesystem(policy, facts, undefined, request.appimage);
+    if (fs.appimage === undefined) throw new TypeError('an AppImage launch plans its mount');
+    return { fs, argv: [fs.appimage.program, ...args] };
+  }
   const pathVar = sandboxPath(policy, facts);
   const hint = hostCandidate(facts, name, pathVar);
   let fs = planFilesystem(policy, facts, hint);
@@ -183,7 +206,14 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
     fs = planFilesystem(policy, facts, program.host);
     program = findProgram(fs, name, pathVar, facts.cwd);
   }
-  const argv = [program.path, ...args];
+  return { fs, argv: [program.path, ...args] };
+}
+
+export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
+  const adjusted = request.appimage === undefined ? { policy: requested, warnings: [] } : forAppImage(requested);
+  const policy = adjusted.policy;
+  const { fs, argv } = planProgram(policy, facts, request);
+  const program = { path: argv[0] ?? '' };
   const rlimits = planRlimits(policy);
   const supervisor = planSupervisor(policy, facts);
   const net = planNetworkSteps(policy, fs);
@@ -194,7 +224,8 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
   const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined);
   const withInit = signalReset.kind === 'init';
-  const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...policy.env] };
+  // The AppImage runtime's variables before the profile's `env`, which may still change them.
+  const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...(fs.appimage?.setEnv ?? []), ...policy.env] };
   const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0, netSteps.length > 0);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
@@ -229,8 +260,9 @@ export function planLaunch(policy: Policy, facts: HostFacts, request: LaunchRequ
       ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
     ],
-    warnings: [...planWarnings(policy, facts), ...fs.sockets.warnings],
-    helpers: fs.sockets.helpers,
+    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...fs.sockets.warnings],
+    // The AppImage's mount first: it is the program itself, and mounts in milliseconds.
+    helpers: [...(fs.appimage !== undefined ? [fs.appimage.helper] : []), ...fs.sockets.helpers],
     supervisor,
     signalReset,
     ...(init !== undefined ? { init } : {}),

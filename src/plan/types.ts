@@ -30,7 +30,10 @@ export type MountOp =
   /** A file with the given contents, bind-mounted over `dest` (read-only unless `writable`). */
   | { readonly kind: 'bind-data'; readonly blob: BlobRef; readonly dest: string; readonly writable: boolean; readonly perms?: number }
   | { readonly kind: 'chmod'; readonly dest: string; readonly perms: number }
-  /** A socket in the sandbox's helper directory (made at launch; see src/helpers/), bound read-only at `dest`. */
+  /**
+   * A socket in the sandbox's helper directory (made at launch; see src/helpers/), or the mount a helper
+   * made there (squashfuse's, for --appimage), bound read-only at `dest`.
+   */
   | { readonly kind: 'helper-bind'; readonly socket: string; readonly dest: string }
   /**
    * The X server's socket (`x11-socket` in the helper directory), bound at `dest`/XN for the display number
@@ -53,7 +56,17 @@ export type InitStep =
    * Remount `dest` and every mount beneath it with `flags` added. If `dest` is not a mount point (a
    * directory inside a tmpfs, say), it is first bound onto itself. A missing `dest` is skipped.
    */
-  | { readonly kind: 'remount'; readonly dest: string; readonly flags: readonly ('noexec' | 'nosuid' | 'nodev' | 'ro')[] }
+  | {
+      readonly kind: 'remount';
+      readonly dest: string;
+      readonly flags: readonly ('noexec' | 'nosuid' | 'nodev' | 'ro')[];
+      /**
+       * Mount points beneath `dest` left as they are: the AppImage's, bound after every rule, which a
+       * profile's `noexec ${RUNUSER}` must not make unrunnable (as Firejail's /run/firejail/appimage is
+       * out of its reach). Absent: none.
+       */
+      readonly keep?: readonly string[];
+    }
   /**
    * Blacklist `dest`, as bwrap's ops would (a mode 0000 tmpfs on a directory, a read-only /dev/null on
    * anything else), but with one mount call instead of bwrap's mount-table re-read per op. A missing

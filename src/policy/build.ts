@@ -20,7 +20,7 @@ import { resolvePolicy } from './resolve.ts';
 export interface PolicyRequest {
   /** What to load: the launch's selection, or one named profile (--profile.check, --profile.explain). */
   readonly target:
-    | { readonly kind: 'launch'; readonly profile?: string; readonly noprofile: boolean; readonly program?: string }
+    | { readonly kind: 'launch'; readonly profile?: string; readonly noprofile: boolean; readonly program?: string; readonly appimage?: boolean }
     | { readonly kind: 'named'; readonly name: string };
   readonly directives: readonly CliDirective[];
   readonly uid: number;
@@ -52,8 +52,8 @@ function homeOf(req: PolicyRequest): string {
 function select(req: PolicyRequest, search: SearchPath): Selection {
   const t = req.target;
   if (t.kind === 'named') return { kind: 'profile', located: findProfile(t.name, search, req.cwd), reason: 'option' };
-  const { noprofile, profile, program } = t;
-  const opt = { ...(profile !== undefined ? { profile } : {}), ...(program !== undefined ? { program } : {}) };
+  const { noprofile, profile, program, appimage } = t;
+  const opt = { ...(profile !== undefined ? { profile } : {}), ...(program !== undefined ? { program } : {}), ...(appimage === true ? { appimage } : {}) };
   return selectProfile({ noprofile, isRoot: req.isRoot, cwd: req.cwd, ...opt }, search);
 }
 

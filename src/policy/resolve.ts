@@ -110,6 +110,9 @@ function foldCliOnly(draft: Draft, o: { readonly name: string; readonly option: 
     case 'dbus-system.log':
       draft.dbusSystem.log = o.option;
       return;
+    case 'appimage':
+      // The launch mounts the file and runs its AppRun (src/desktop/appimage.ts); profiles see ?HAS_APPIMAGE.
+      return;
     case 'dbus-log':
       if (o.value === undefined || o.value === '') throw new UsageError(`option '--dbus-log' needs a file: --dbus-log=FILE`);
       draft.p.dbusLogFile = o.value;

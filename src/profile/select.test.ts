@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { UsageError } from '../errors.ts';
 import { parseGlobalConfig, DEFAULT_CONFIG, loadGlobalConfig } from './config.ts';
-import { selectProfile, type SelectRequest } from './select.ts';
+import { appImageName, selectProfile, type SelectRequest } from './select.ts';
 import { makeTree, searchIn, type Tree } from './testing.ts';
 import { BUILTIN_PROFILES } from './builtin.ts';
 
@@ -79,5 +79,34 @@ describe('global configuration', () => {
     expect(loadGlobalConfig([t.path('kiln.config'), t.path('firejail.config')]).config.allowTray).toBe(true);
     expect(loadGlobalConfig([t.path('none.config'), t.path('firejail.config')]).config.browserAllowDrm).toBe(true);
     expect(loadGlobalConfig([t.path('none.config')]).config).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('AppImage profile names', () => {
+  test.each([
+    ['Krita-5.2.2-x86_64.AppImage', 'krita'],
+    ['Some-App_v1.0-x86_64.AppImage', 'some-app'],
+    ['nvim.appimage', 'nvim'],
+    ['FreeCAD_0.21.2-Linux-x86_64.AppImage', 'freecad'],
+    ['Obsidian-1.4.16.AppImage', 'obsidian'],
+    ['balenaEtcher-1.18.11-x64.AppImage', 'balenaetcher'],
+    ['appimagetool-aarch64.AppImage', 'appimagetool'],
+    ['kdenlive', 'kdenlive'],
+    ['-1.0.AppImage', undefined],
+  ])('%s → %s', (file, name) => {
+    expect(appImageName(file)).toBe(name);
+  });
+
+  test("--appimage: the file's basename first, then the application's name; a plain program gets only its basename", () => {
+    const t = tree({ 'krita.profile': '', 'Special-1.0.AppImage.profile': '', 'default.profile': '' });
+    const search = searchIn([t.root]);
+    const pick = (r: Partial<SelectRequest>) => {
+      const s = selectProfile({ noprofile: false, isRoot: false, cwd: '/', ...r }, search);
+      return s.kind === 'profile' ? s.located.path : 'none';
+    };
+    expect(pick({ program: '/dl/Krita-5.2.2-x86_64.AppImage', appimage: true })).toBe(t.path('krita.profile'));
+    expect(pick({ program: 'Special-1.0.AppImage', appimage: true })).toBe(t.path('Special-1.0.AppImage.profile'));
+    // Control: without --appimage the name is not shortened.
+    expect(pick({ program: '/dl/Krita-5.2.2-x86_64.AppImage' })).toBe(t.path('default.profile'));
   });
 });

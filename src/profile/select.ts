@@ -3,7 +3,8 @@
  *
  *   1. --profile=NAME|PATH: a path (absolute, relative to the current directory, or an existing file),
  *      else NAME.profile searched for; `:NAME` forces the search
- *   2. a profile named after the program's basename
+ *   2. a profile named after the program's basename; for `--appimage FILE`, FILE's basename, then the
+ *      application's name in it (appImageName: `Krita-5.2.2-x86_64.AppImage` → `krita`)
  *   3. default.profile for a normal user, server.profile for root
  *
  * --noprofile skips all three. The search path is described in search.ts.
@@ -20,8 +21,10 @@ export type Selection =
 export interface SelectRequest {
   readonly profile?: string;
   readonly noprofile: boolean;
-  /** argv[0] of the program, as given; undefined when kiln starts a shell. */
+  /** argv[0] of the program, as given (the AppImage file under --appimage); undefined when kiln starts a shell. */
   readonly program?: string;
+  /** `program` is an AppImage file (--appimage): its application name is tried after its basename. */
+  readonly appimage?: boolean;
   readonly isRoot: boolean;
   readonly cwd: string;
 }
@@ -49,6 +52,27 @@ export function findProfile(arg: string, search: SearchPath, cwd: string): Locat
   throw new UsageError(`no profile with name ${quote(name)} found in ${where}${didYouMean(name.replace(/\.profile$/, ''), names)}`);
 }
 
+/** Words an AppImage's file name carries after the application's name: architectures and platforms. */
+const TRAILING_WORDS = new Set(['x86', 'x64', 'amd64', 'i386', 'i686', 'aarch64', 'arm64', 'armhf', 'armv7l', 'linux', 'glibc']);
+
+/**
+ * The application's name in an AppImage's file name, lowercased: the extension `.AppImage` (any case)
+ * dropped, and everything from the first `-` or `_` that starts a version (a digit, or `v` and a digit) or
+ * a platform word (x86_64, aarch64, linux, …). `Krita-5.2.2-x86_64.AppImage` → `krita`,
+ * `Some-App_v1.0-x86_64.AppImage` → `some-app`, `nvim.appimage` → `nvim`. Undefined if nothing is left.
+ */
+export function appImageName(base: string): string | undefined {
+  const stem = base.replace(/\.appimage$/i, '').toLowerCase();
+  let end = stem.length;
+  for (let i = 0; i < stem.length && end === stem.length; i++) {
+    if (stem[i] !== '-' && stem[i] !== '_') continue;
+    const word = stem.slice(i + 1).split(/[-_]/)[0] ?? '';
+    if (/^v?\d/.test(word) || TRAILING_WORDS.has(word)) end = i;
+  }
+  const name = stem.slice(0, end);
+  return name === '' ? undefined : name;
+}
+
 function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
@@ -62,9 +86,11 @@ export function selectProfile(req: SelectRequest, search: SearchPath): Selection
   if (req.profile !== undefined) return { kind: 'profile', located: findProfile(req.profile, search, req.cwd), reason: 'option' };
   if (req.program !== undefined) {
     const base = basename(req.program);
-    // A program called `.profile` or with a blank would never name a profile file; do not search for it.
-    if (base !== '' && !base.startsWith('.') && !/\s/.test(base)) {
-      const found = locate(`${base}.profile`, search.dirs, search.builtins);
+    const app = req.appimage === true ? appImageName(base) : undefined;
+    for (const name of [base, ...(app !== undefined && app !== base ? [app] : [])]) {
+      // A program called `.profile` or with a blank would never name a profile file; do not search for it.
+      if (name === '' || name.startsWith('.') || /\s/.test(name)) continue;
+      const found = locate(`${name}.profile`, search.dirs, search.builtins);
       if (found !== undefined) return { kind: 'profile', located: found, reason: 'program' };
     }
   }

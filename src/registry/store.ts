@@ -58,6 +58,8 @@ export function removeFile(path: string): void {
 /**
  * A sandbox's helper directory (the D-Bus proxy's sockets): it outlives the sandbox, whose last process is
  * tini, and goes with the registry entry. Only plain entries are removed, one level deep, never a link.
+ * One that cannot be removed yet (squashfuse's mount still on it) stays for the next prune, which finds
+ * it without its entry.
  */
 export function removeHelperDir(path: string): void {
   const slash = path.lastIndexOf('/');
@@ -65,6 +67,8 @@ export function removeHelperDir(path: string): void {
   if (parent < 0) return;
   try {
     removeHelperDirAt(parent, path.slice(slash + 1));
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
   } finally {
     closeFd(parent);
   }

@@ -64,6 +64,15 @@ export function unlinkAt(dirFd: number, name: string): void {
 const AT_REMOVEDIR = 0x200;
 
 const EISDIR = 21;
+const EBUSY = 16;
+const STATX_MNT_ID = 0x1000;
+
+/** The id of the mount an open file is on (statx's stx_mnt_id). */
+function mountId(fd: number): number {
+  const buf = new Uint8Array(256);
+  if (libc().statx(fd, ptr(cString('')), AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID, ptr(buf)) !== 0) throw new SyscallError('statx', errno(), `fd ${fd}`);
+  return Number(new DataView(buf.buffer).getBigUint64(144, true));
+}
 /** How deep a helper directory may go (xpra makes $HOME/.xpra and $XDG_RUNTIME_DIR/xpra in it). */
 const HELPER_DIR_DEPTH = 4;
 
@@ -75,6 +84,9 @@ export function removeHelperDirAt(dirFd: number, name: string, depth = 0): void 
   const fd = openAt(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (fd < 0) return;
   try {
+    // A mount on it (squashfuse's, while it is still unmounting after its sandbox ended): never walked
+    // into, and left, with the directory, for a later prune.
+    if (mountId(fd) !== mountId(dirFd)) throw new SyscallError('unlinkat', EBUSY, `${name} (a mount point)`);
     for (const e of listDir(`/proc/self/fd/${fd}`) ?? []) {
       if (sys().unlinkat(fd, ptr(cString(e.name)), 0) === 0 || errno() === ENOENT) continue;
       if (errno() !== EISDIR || depth >= HELPER_DIR_DEPTH) throw new SyscallError('unlinkat', errno(), e.name);
