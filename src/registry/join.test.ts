@@ -109,6 +109,6 @@ describe('findSandbox', () => {
 
   test('ambiguous and unknown names are usage errors that say why', () => {
     expect(() => findSandbox([a, b], 'web', '--join', 1001)).toThrow(/2 sandboxes have that name: 100 \(u\), 200 \(u\)/);
-    expect(() => findSandbox([a], 'nope', '--shutdown', 1000)).toThrow(/--shutdown=nope: no sandbox of yours/);
+    expect(() => findSandbox([a], 'nope', '--shutdown', 1000)).toThrow(/--shutdown=nope: cannot find sandbox nope: no sandbox of yours/);
   });
 });
