@@ -236,6 +236,19 @@ describe.skipIf(!ready)('--appimage (needs mksquashfs, squashfuse, fusermount3 a
     expect(existsSync(marker)).toBe(true);
   });
 
+  test.skipIf(IS_ROOT)('a file the caller cannot read is refused with an error naming it (not as root, who reads every file)', () => {
+    const closed = join(work, 'Closed.AppImage');
+    writeFileSync(closed, readFileSync(image));
+    chmodSync(closed, 0o000);
+    const r = kiln(['--quiet', '--noprofile', '--appimage', closed, 'show'], { env, cwd: work });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(closed);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    // Control: readable again, it runs.
+    chmodSync(closed, 0o644);
+    expect(kiln(['--quiet', '--noprofile', '--appimage', closed, 'show'], { env, cwd: work }).code).toBe(0);
+  });
+
   test('without squashfuse the launch stops with an error naming its package; the program never runs', () => {
     const marker = join(t.path, 'ran-without-squashfuse');
     const r = kiln(['--quiet', '--noprofile', '--appimage', image, 'touch', marker], { env: { ...env, KILN_SQUASHFUSE: join(t.path, 'no-such-squashfuse') }, cwd: work });
