@@ -224,6 +224,18 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     throw new ProfileError(outcome.diagnostics);
   }
   const policy = outcome.policy;
+  if (policy.chroot !== undefined) {
+    // Checked while recording: a cached plan holds only while DIR and its parents keep their owners and modes.
+    const { checkChroot, chrootFsView } = await import('../host/chroot.ts');
+    let dir: string;
+    try {
+      dir = checkChroot(policy.chroot, facts.cwd, facts.uid, facts.fs);
+    } catch (e) {
+      stop();
+      throw e;
+    }
+    facts = { ...facts, fs: chrootFsView(facts.fs, dir), chroot: { dir, host: facts.fs } };
+  }
   const program = programArgv(inv, policy, facts);
   const { hostMkdirs } = await import('../plan/mkdirs.ts');
   const mkdirs = hostMkdirs(policy, homeSpellings(facts.home));
