@@ -30,6 +30,8 @@ export interface LaunchSummary {
   readonly protocols?: readonly string[];
   /** The mkdir and mkfile paths made on the host before the launch (plan/mkdirs.ts). */
   readonly mkdirs: HostMkdirs;
+  /** --chroot=DIR as given: checked again on every launch, from the plan cache too. */
+  readonly chroot?: string;
 }
 
 export interface Prepared {
@@ -64,6 +66,7 @@ function summarize(policy: Policy, warnings: readonly string[], mkdirs: HostMkdi
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
     ...(policy.seccomp?.protocols !== undefined ? { protocols: policy.seccomp.protocols } : {}),
     mkdirs,
+    ...(policy.chroot !== undefined ? { chroot: policy.chroot } : {}),
   };
 }
 
@@ -191,6 +194,8 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   const useCache = caller.env['KILN_PLAN_CACHE'] !== '0';
   const hit = useCache ? loadCached<Cached>(dir, key, caller.uid, matchComponent) : undefined;
   if (hit !== undefined) {
+    // The cache records what DIR's parents are, not their owners and modes: the checks run every time.
+    if (hit.summary.chroot !== undefined) (await import('../host/chroot.ts')).checkChroot(hit.summary.chroot, caller.cwd, caller.uid, caller.fs);
     const facts: HostFacts = { ...caller, ...hit.system, bwrap: { path: hit.system.bwrap.path, options: new Set(hit.system.bwrap.options) } };
     ensureStateDirs(facts);
     const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing' | 'fsReport'>;
