@@ -30,6 +30,8 @@ export interface LaunchSummary {
   readonly protocols?: readonly string[];
   /** The mkdir and mkfile paths made on the host before the launch (plan/mkdirs.ts). */
   readonly mkdirs: HostMkdirs;
+  /** --chroot=DIR as given: checked again on every launch, from the plan cache too. */
+  readonly chroot?: string;
 }
 
 export interface Prepared {
@@ -64,6 +66,7 @@ function summarize(policy: Policy, warnings: readonly string[], mkdirs: HostMkdi
     keepFds: policy.keepFds === 'all' ? [] : policy.keepFds,
     ...(policy.seccomp?.protocols !== undefined ? { protocols: policy.seccomp.protocols } : {}),
     mkdirs,
+    ...(policy.chroot !== undefined ? { chroot: policy.chroot } : {}),
   };
 }
 
@@ -195,6 +198,8 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
   const useCache = caller.env['KILN_PLAN_CACHE'] !== '0';
   const hit = useCache ? loadCached<Cached>(dir, key, caller.uid, matchComponent) : undefined;
   if (hit !== undefined) {
+    // The cache records what DIR's parents are, not their owners and modes: the checks run every time.
+    if (hit.summary.chroot !== undefined) (await import('../host/chroot.ts')).checkChroot(hit.summary.chroot, caller.cwd, caller.uid, caller.fs);
     const facts: HostFacts = { ...caller, ...hit.system, bwrap: { path: hit.system.bwrap.path, options: new Set(hit.system.bwrap.options) } };
     ensureStateDirs(facts);
     const cached = JSON.parse(hit.plan, reviver) as Omit<LaunchPlan, 'missing' | 'fsReport'>;
@@ -228,6 +233,18 @@ export async function prepareLaunch(inv: Invocation, argv: readonly string[], re
     throw new ProfileError(outcome.diagnostics);
   }
   const policy = outcome.policy;
+  if (policy.chroot !== undefined) {
+    // Checked while recording: a cached plan holds only while DIR and its parents keep their owners and modes.
+    const { checkChroot, chrootFsView } = await import('../host/chroot.ts');
+    let dir: string;
+    try {
+      dir = checkChroot(policy.chroot, facts.cwd, facts.uid, facts.fs);
+    } catch (e) {
+      stop();
+      throw e;
+    }
+    facts = { ...facts, fs: chrootFsView(facts.fs, dir), chroot: { dir, host: facts.fs } };
+  }
   const program = programArgv(inv, policy, facts);
   const { hostMkdirs } = await import('../plan/mkdirs.ts');
   const mkdirs = hostMkdirs(policy, homeSpellings(facts.home));

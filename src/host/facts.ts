@@ -7,6 +7,7 @@ import { HostError } from '../errors.ts';
 import { readText, stat, realPath } from '../sys/fs.ts';
 import { libc, ptr, SYS_landlock_create_ruleset } from '../sys/libc.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
+import type { ChrootFacts } from './chroot.ts';
 import { hostFsView, type FsView } from './fsview.ts';
 
 export interface HostFacts {
@@ -48,6 +49,8 @@ export interface HostFacts {
    * firecfg puts in /usr/local/bin), which would only run kiln again. Absent in tests' fake facts.
    */
   readonly selfExe?: string;
+  /** --chroot=DIR, checked (host/chroot.ts); `fs` is then DIR's view, and this holds the host's own. */
+  readonly chroot?: ChrootFacts;
 }
 
 interface PasswdEntry {

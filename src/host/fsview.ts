@@ -5,7 +5,7 @@
  * hand the planner an in-memory view. Answers are cached: a launch asks about each path once.
  */
 import { SyscallError } from '../errors.ts';
-import { listDir, noteAbsent, noteGlob, readBytes, readRange, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
+import { listDir, noteAbsent, noteGlob, readBytes, readLink, readRange, realPath, stat, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../sys/fs.ts';
 
 export type PathType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -20,6 +20,8 @@ export interface FsView {
   lstat(path: string): PathInfo | undefined;
   /** The canonical path, or undefined if the path (or a symlink on the way) leads nowhere. */
   realpath(path: string): string | undefined;
+  /** A symlink's target as written; undefined if `path` is not a symlink. */
+  readlink(path: string): string | undefined;
   /** Entry names of a directory, sorted; undefined if it is not a readable directory. */
   list(dir: string): readonly string[] | undefined;
   /** The entries of `dir` that match one glob component (see plan/glob.ts), sorted. */
@@ -119,6 +121,9 @@ export function hostFsView(): FsView {
       if (!reals.has(path)) reals.set(path, realPath(path));
       return reals.get(path);
     },
+    readlink(path) {
+      return view.lstat(path)?.type === 'symlink' ? readLink(path) : undefined;
+    },
     list(dir) {
       if (!lists.has(dir)) {
         let entries: string[] | undefined;
@@ -210,6 +215,7 @@ export function fakeFsView(
       return i === undefined ? undefined : { type: i.type, uid: i.uid, mode: i.mode };
     },
     realpath: (path) => resolve(path),
+    readlink: (path) => table.get(norm(path))?.link,
     list: (dir) => {
       const d = norm(dir);
       if (table.get(d)?.type !== 'dir') return undefined;

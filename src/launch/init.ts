@@ -256,6 +256,29 @@ function mountSysfs(dest: string): void {
   }
 }
 
+/** pivot_root(2) has no libc wrapper; its number by Node's name of the architecture. */
+const SYS_PIVOT_ROOT: Readonly<Record<string, number>> = { x64: 155, arm64: 41, ia32: 217 };
+const MNT_DETACH = 2;
+
+/**
+ * --chroot: `dir` becomes the root and bwrap's root (kiln's libraries, the chroot's mount point) goes.
+ * NOTE: mounts that came from bwrap's mount namespace are locked in ours, and pivot_root refuses a
+ * locked new root (EINVAL); a fresh recursive bind of `dir` onto itself is not locked. pivot_root(".", ".")
+ * stacks the old root on the new one, and the lazy unmount of "." removes it: no directory in the
+ * chroot is needed to park it in.
+ */
+function pivotRoot(dir: string, cwd: string): void {
+  const l = libc();
+  const nr = SYS_PIVOT_ROOT[process.arch];
+  if (nr === undefined) throw new SyscallError('pivot_root', 38 /* ENOSYS */, `not known on ${process.arch}`);
+  if (mount(dir, dir, MS_BIND | MS_REC) !== 0) throw new SyscallError('mount(MS_BIND)', errno(), dir);
+  if (l.chdir(ptr(cString(dir))) !== 0) throw new SyscallError('chdir', errno(), dir);
+  const dot = cString('.');
+  if (Number(l.syscall(nr, BigInt(ptr(dot)), BigInt(ptr(dot)), 0n)) !== 0) throw new SyscallError('pivot_root', errno(), dir);
+  if (l.umount2(ptr(dot), MNT_DETACH) !== 0) throw new SyscallError('umount2', errno(), 'the old root');
+  if (l.chdir(ptr(cString(cwd))) !== 0) throw new SyscallError('chdir', errno(), cwd);
+}
+
 /**
  * The last steps before the exec: the signals' dispositions, a join's or a launch's limits (see join-apply.ts: nothing may be allocated after
  * them), then the filters, last of all, since they may forbid setrlimit.
@@ -286,6 +309,9 @@ function apply(config: InitConfig): void {
         break;
       case 'sysfs':
         mountSysfs(step.dest);
+        break;
+      case 'pivot-root':
+        pivotRoot(step.dir, step.cwd);
         break;
       default:
         assertNever(step);

@@ -42,15 +42,21 @@ export function planBaseline(ctx: FsContext): void {
   tree.mount('/', { kind: 'host', src: '/' });
   tree.mount('/dev', { kind: 'host', src: '/dev', devices: true });
   tree.mount('/proc', { kind: 'proc' });
+  // Under --chroot, /sys is the host's too, where DIR has a directory for it (as under Firejail).
+  const chroot = facts.chroot !== undefined;
+  if ((facts.isRoot || chroot) && exists(ctx, '/sys')) tree.mount('/sys', { kind: 'host', src: '/sys' }, { ro: true });
   if (facts.isRoot) {
     // NOTE: /proc/sys/net follows the reader's network namespace, so the host's /proc/sys shows the
     // sandbox's own network settings; bwrap covers /proc/irq and /proc/bus itself.
     tree.mount('/proc/sys', { kind: 'host', src: '/proc/sys' }, { ro: true });
-    if (exists(ctx, '/sys')) tree.mount('/sys', { kind: 'host', src: '/sys' }, { ro: true });
     for (const p of ROOT_WRITABLE) if (exists(ctx, p)) hideAt(ctx, p);
-    if (!policy.writableEtc) setFlag(ctx, '/etc', 'ro');
-    setFlag(ctx, '/usr', 'ro');
-    if (!policy.writableVar) setFlag(ctx, '/var', 'ro');
+    // A chroot's system directories are writable as their permissions allow, as Firejail's: they are
+    // DIR's, not the host's.
+    if (!chroot) {
+      if (!policy.writableEtc) setFlag(ctx, '/etc', 'ro');
+      setFlag(ctx, '/usr', 'ro');
+      if (!policy.writableVar) setFlag(ctx, '/var', 'ro');
+    }
   }
   for (const p of LEAKS) {
     const info = ctx.fs.lstat(p);

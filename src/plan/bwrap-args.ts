@@ -92,6 +92,7 @@ export function toBwrapArgs(plan: LaunchPlan, fds: LaunchFds): string[] {
   for (const cap of plan.capDrop) args.push('--cap-drop', cap);
   for (const cap of plan.capAdd) args.push('--cap-add', cap);
   for (const blob of plan.seccomp) args.push('--add-seccomp-fd', fdOf(blobFds, blob));
-  args.push('--chdir', plan.chdir);
+  // Under --chroot, the init stage changes to plan.chdir once it has pivoted into the chroot.
+  args.push('--chdir', plan.rootAt ?? plan.chdir);
   return args;
 }

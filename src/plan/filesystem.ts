@@ -1,9 +1,10 @@
 /** The filesystem half of a launch plan, in Firejail's order of application. */
+import { UsageError } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Policy } from '../policy/policy.ts';
 import { planBaseline, planProtections } from './baseline.ts';
 import { planDevices } from './devices.ts';
-import { newContext } from './fs-context.ts';
+import { behind, newContext } from './fs-context.ts';
 import { planPrivateBin } from './private-bin.ts';
 import { planPrivateLib } from './private-lib.ts';
 import { planSandboxMkdirs } from './mkdirs.ts';
@@ -17,6 +18,8 @@ import { planSockets, type SocketPlan } from './sockets.ts';
 import { planUserDatabase } from './users.ts';
 import type { AppImageFile } from '../host/appimage.ts';
 import { planAppImage, type AppImagePlan } from '../desktop/appimage.ts';
+import { checkChrootPolicy, chrootMounts } from './chroot.ts';
+import { chrootSource } from '../host/chroot.ts';
 
 export interface FsPlan {
   /** The working directory to start in: the caller's, if the sandbox still shows it; else home, else /. */
@@ -49,6 +52,10 @@ function keepRunnable(steps: readonly InitStep[], appDir: string): InitStep[] {
  */
 export function planFilesystem(policy: Policy, facts: HostFacts, program?: string, appimage?: AppImageFile): FsPlan {
   const ctx = newContext(policy, facts);
+  const chroot = facts.chroot;
+  if (chroot !== undefined) checkChrootPolicy(policy);
+  // NOTE: the AppImage's mount lives in the host's kiln state directory, which a chroot does not have.
+  if (chroot !== undefined && appimage !== undefined) throw new UsageError('--appimage and --chroot cannot be used together');
   planBaseline(ctx);
   planDevices(ctx);
   planPrivateDirs(ctx);
@@ -65,15 +72,22 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
   // Last: no rule of the profile's may cover it, or hide kiln's state it replaces.
   const image = appimage === undefined ? undefined : planAppImage(ctx, appimage);
   const emitted = ctx.tree.emit();
-  const mounts = [...emitted.mounts, ...sockets.lastMounts];
+  const mounts = chroot === undefined ? [...emitted.mounts, ...sockets.lastMounts] : chrootMounts(ctx, chroot, emitted.mounts, sockets.lastMounts);
+  // A copy is read again at launch from the plan cache (cli/prepare.ts): from the host's path of it.
+  const copies = chroot === undefined ? ctx.copies : ctx.copies.map((c) => ({ ...c, src: chrootSource(chroot.dir, ctx.fs.realpath(c.src) ?? c.src) }));
   const initSteps = image === undefined ? emitted.initSteps : keepRunnable(emitted.initSteps, image.appDir);
-  const cwdReal = facts.fs.realpath(facts.cwd) ?? facts.cwd;
+  const cwdReal = facts.fs.realpath(facts.cwd);
   // NOTE: bwrap fails outright if --chdir names a directory the sandbox does not have; Firejail falls back
   // to the home directory, and so does kiln, if the home is there (a tmpfs such as private-tmp's /tmp
   // holds it only if the plan put something at or beneath it).
   const homeCover = ctx.tree.covering(ctx.home);
-  const homeThere = homeCover !== undefined && homeCover.content.kind !== 'hidden' && (homeCover.content.kind !== 'tmpfs' || ctx.tree.hasNodeAtOrUnder(ctx.home));
-  const cwd = ctx.tree.showsHost(cwdReal) ? facts.cwd : homeThere ? facts.home : '/';
+  // (Under --chroot, the caller's directories are there only if DIR has them.)
+  const homeThere =
+    homeCover !== undefined &&
+    homeCover.content.kind !== 'hidden' &&
+    (homeCover.content.kind !== 'tmpfs' || ctx.tree.hasNodeAtOrUnder(ctx.home)) &&
+    (homeCover.content.kind !== 'host' || ctx.fs.lstat(behind(ctx, ctx.home)) !== undefined);
+  const cwd = cwdReal !== undefined && ctx.tree.showsHost(cwdReal) ? facts.cwd : homeThere ? facts.home : '/';
   const report = {
     blacklisted: ctx.tree.list().flatMap((n) => (n.content.kind === 'hidden' ? [n.path] : [])),
     whitelisted: ctx.whitelisted,
@@ -85,7 +99,7 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     mounts,
     initSteps,
     blobs: ctx.blobs,
-    copies: ctx.copies,
+    copies,
     missing: [...new Set(ctx.missing)],
     sockets,
     ...(image !== undefined ? { appimage: image } : {}),

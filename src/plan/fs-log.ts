@@ -53,6 +53,8 @@ function describeInit(step: InitStep): string | undefined {
       return `blacklist ${step.dest}`;
     case 'sysfs':
       return `mount sysfs ${step.dest}`;
+    case 'pivot-root':
+      return `chroot ${step.dir}`;
     case 'unshare-net':
       return undefined;
     default:

@@ -42,10 +42,16 @@ function inSandbox(policy: Policy, homes: readonly string[], path: string): bool
   return policy.privateTmp && under(path, '/tmp');
 }
 
+/** The rules whose paths are not in a tmpfs of the sandbox's own, to be made on the host. */
+export function mkRulesOnHost(policy: Policy, homes: readonly string[]): MkRule[] {
+  return policy.fs.filter(isMk).filter((r) => !inSandbox(policy, homes, clean(r.path)));
+}
+
+/** What launch/mkdir.ts makes. Nothing under --chroot: kiln writes nothing into DIR (plan/chroot.ts warns). */
 export function hostMkdirs(policy: Policy, homes: readonly string[]): HostMkdirs {
   const ph = policy.privateHome;
   return {
-    rules: policy.fs.filter(isMk).filter((r) => !inSandbox(policy, homes, clean(r.path))),
+    rules: policy.chroot !== undefined ? [] : mkRulesOnHost(policy, homes),
     homes,
     homeOnHost: ph?.kind === 'dir' ? ph.dir : (homes[0] ?? '/'),
   };

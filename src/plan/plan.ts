@@ -13,6 +13,7 @@ import { lookupProgram } from './lookup.ts';
 import { MountTree } from './tree.ts';
 import { compileSeccomp } from './seccomp.ts';
 import { applyEnvChanges } from './env.ts';
+import { CHROOT_AT, chrootWarnings } from './chroot.ts';
 import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
 import type { AppImageFile } from '../host/appimage.ts';
 
@@ -144,10 +145,10 @@ function hostCandidate(facts: HostFacts, name: string, pathVar: string | undefin
 }
 
 /** The program's place in the sandbox, or a usage error that says where it was looked for. */
-function findProgram(fs: FsPlan, name: string, pathVar: string | undefined, cwd: string): { path: string; host: string } {
+function findProgram(fs: FsPlan, name: string, pathVar: string | undefined, cwd: string, chroot: string | undefined): { path: string; host: string } {
   const found = fs.lookup(name, pathVar, cwd);
   if (found.kind === 'found') return found;
-  const where = name.includes('/') ? '' : ` (searched PATH=${pathVar ?? '/bin:/usr/bin'})`;
+  const where = `${chroot !== undefined ? ` in the chroot ${chroot}` : ''}${name.includes('/') ? '' : ` (searched PATH=${pathVar ?? '/bin:/usr/bin'})`}`;
   if (found.noexec.length > 0 && found.hidden.length === 0) {
     throw new UsageError(`cannot run ${name}: ${found.noexec[0]} is on a noexec mount in the sandbox${where}`, 126);
   }
@@ -200,11 +201,12 @@ function planProgram(policy: Policy, facts: HostFacts, request: LaunchRequest): 
   const pathVar = sandboxPath(policy, facts);
   const hint = hostCandidate(facts, name, pathVar);
   let fs = planFilesystem(policy, facts, hint);
-  let program = findProgram(fs, name, pathVar, facts.cwd);
+  const chrootDir = facts.chroot?.dir;
+  let program = findProgram(fs, name, pathVar, facts.cwd, chrootDir);
   if (program.host !== hint && policy.privateLib) {
     // private-lib brought in the libraries of the host's first candidate; the sandbox runs another.
     fs = planFilesystem(policy, facts, program.host);
-    program = findProgram(fs, name, pathVar, facts.cwd);
+    program = findProgram(fs, name, pathVar, facts.cwd, chrootDir);
   }
   return { fs, argv: [program.path, ...args] };
 }
@@ -214,11 +216,15 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   const policy = adjusted.policy;
   const { fs, argv } = planProgram(policy, facts, request);
   const program = { path: argv[0] ?? '' };
+  const chrootDir = facts.chroot?.dir;
   const rlimits = planRlimits(policy);
   const supervisor = planSupervisor(policy, facts);
   const net = planNetworkSteps(policy, fs);
   const netSteps = net.steps;
-  const initSteps = [...netSteps, ...fs.initSteps];
+  const chdir = policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd;
+  // Under --chroot the init stage always runs, and pivots into the chroot first (plan/chroot.ts).
+  const pivot: InitStep[] = chrootDir !== undefined ? [{ kind: 'pivot-root', dir: CHROOT_AT, cwd: chdir }] : [];
+  const initSteps = [...pivot, ...netSteps, ...fs.initSteps];
   const mounts = net.movedHides.size === 0 ? fs.mounts : fs.mounts.filter((m) => !net.movedHides.has(m.dest));
   const mountInit = initSteps.length > 0;
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
@@ -244,7 +250,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
     ...(policy.hostname !== undefined ? { hostname: policy.hostname } : {}),
     capDrop: caps.drop,
     capAdd: caps.add,
-    chdir: policy.privateCwd?.kind === 'dir' ? policy.privateCwd.dir : policy.privateCwd?.kind === 'home' ? facts.home : fs.cwd,
+    chdir,
     env: applyEnvChanges(facts.env, envChanges),
     envChanges,
     argv,
@@ -260,13 +266,14 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
       ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
     ],
-    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...fs.sockets.warnings],
+    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...fs.sockets.warnings, ...(chrootDir !== undefined ? chrootWarnings(policy, facts.home) : [])],
     // The AppImage's mount first: it is the program itself, and mounts in milliseconds.
     helpers: [...(fs.appimage !== undefined ? [fs.appimage.helper] : []), ...fs.sockets.helpers],
     supervisor,
     signalReset,
     ...(init !== undefined ? { init } : {}),
     ...(policy.output !== undefined ? { output: { file: policy.output.file.startsWith('/') ? policy.output.file : `${facts.cwd === '/' ? '' : facts.cwd}/${policy.output.file}`, stderr: policy.output.stderr } } : {}),
+    ...(chrootDir !== undefined ? { rootAt: CHROOT_AT } : {}),
     missing: fs.missing,
     fsReport: fs.report,
   };

@@ -79,7 +79,13 @@ export type InitStep =
    */
   | { readonly kind: 'unshare-net' }
   /** A fresh, read-only sysfs at `dest`, showing the sandbox's own network namespace, not the host's. */
-  | { readonly kind: 'sysfs'; readonly dest: string };
+  | { readonly kind: 'sysfs'; readonly dest: string }
+  /**
+   * --chroot: make `dir` (where bwrap mounted the chroot's tree) the root, as pivot_root(2) does, detach
+   * bwrap's own root so that nothing outside the chroot stays reachable, and change to `cwd`. Always the
+   * first step; the paths of the steps after it are the chroot's.
+   */
+  | { readonly kind: 'pivot-root'; readonly dir: string; readonly cwd: string };
 
 /**
  * kiln's in-sandbox init stage: kiln's own binary, passed into the sandbox as an open fd and exec'd by
@@ -190,6 +196,12 @@ export interface LaunchPlan {
    * (launch/output.ts), which copies it to the caller's stdout and to `file` (absolute), rotating it.
    */
   readonly output?: { readonly file: string; readonly stderr: boolean };
+  /**
+   * --chroot: where bwrap mounts the sandbox's tree (`mounts` there are already beneath it). bwrap's own
+   * root holds only what kiln's init stage needs to start, and the init stage pivots into this directory
+   * (its first step). Absent: the tree is bwrap's root.
+   */
+  readonly rootAt?: string;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */
   readonly infoFd?: number;
   /** Things the user should know: what this host cannot give the policy (printed unless --quiet). */

@@ -173,6 +173,8 @@ export interface Policy {
   readonly defaultGateway?: string;
   readonly noroot: boolean;
   readonly nogroups: boolean;
+  /** `--chroot=DIR`, as typed: the sandbox's root file system is DIR (checked in src/host/chroot.ts). */
+  readonly chroot?: string;
 
   // ── security filters ───────────────────────────────────────────────────────
   /**

@@ -129,6 +129,10 @@ function foldCliOnly(draft: Draft, o: { readonly name: string; readonly option: 
       draft.p.oomScoreAdj = n;
       return;
     }
+    case 'chroot':
+      if (o.value === undefined || o.value === '') throw new UsageError(`option '--chroot' needs a directory: --chroot=DIR`);
+      draft.p.chroot = o.value;
+      return;
     default:
       draft.notEnforced.push({ command: o.name, origin: { kind: 'cli', option: o.option } });
   }

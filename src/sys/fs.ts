@@ -388,3 +388,20 @@ export function realPath(path: string): string | undefined {
     l.free(p);
   }
 }
+
+const EINVAL = 22;
+const PATH_MAX = 4096;
+
+/** A symlink's target as written, or undefined if `path` is missing or not a symlink. */
+export function readLink(path: string): string | undefined {
+  // A link's target cannot change in place: a new target is a new inode, which the identity records.
+  recording?.paths.add(path);
+  const buf = new Uint8Array(PATH_MAX);
+  const n = Number(libc().readlink(ptr(cString(path)), ptr(buf), buf.length));
+  if (n < 0) {
+    const e = errno();
+    if (e === ENOENT || e === ENOTDIR || e === EINVAL || e === EACCES) return undefined;
+    throw new SyscallError('readlink', e, path);
+  }
+  return new TextDecoder().decode(buf.subarray(0, n));
+}
