@@ -68,6 +68,8 @@ kiln options:
                          terminal keeps one (Firejail gives it a pipe)
   --oom=N                the sandbox's OOM score adjustment, -1000..1000; lowering
                          it needs CAP_SYS_RESOURCE, and kiln stops if it lacks it
+  --chroot=DIR           run the program with DIR as its root filesystem; DIR and
+                         its parents are root's (or, for a user, the user's own)
   --firecfg [OPTIONS]    desktop integration: link programs that have a profile
                          to kiln (kiln --firecfg --help; docs/desktop.md)
   --ids-init, --ids-check  record the files ids.config lists, or report what
