@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
 import { parseCliDirectives } from '../profile/cli.ts';
 import { initialConditions, observe } from '../profile/conditions.ts';
@@ -191,6 +192,13 @@ describe('what kiln does not enforce', () => {
     expect(p.notEnforced.map((x) => x.command)).toEqual(['tracelog', 'netlock', 'net', 'apparmor', 'trace']);
     expect(p.notEnforced[2]?.origin).toMatchObject({ kind: 'profile', line: 6 });
     expect(p.notEnforced[4]?.origin).toEqual({ kind: 'cli', option: '--trace' });
+  });
+
+  test('--chroot=DIR is enforced (control: --trace is not); without a DIR it is a usage error', () => {
+    const p = policy('', ['--chroot=/srv/c', '--trace']);
+    expect(p.chroot).toBe('/srv/c');
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['trace']);
+    expect(() => resolve('', ['--chroot='])).toThrow(UsageError);
   });
 
   test('ignored lines are recorded', () => {
