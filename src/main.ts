@@ -30,6 +30,11 @@ if (argv[0]?.startsWith('--kiln-output=') === true && argv[1] === '--') {
   void import('./launch/output-relay.ts').then(({ runOutputRelay }) => {
     process.exitCode = runOutputRelay(Number(argv[0]?.slice('--kiln-output='.length)), argv[2] ?? '');
   });
+} else if (argv[0]?.startsWith('--kiln-net=') === true && argv.length === 1) {
+  // The network's set-up stage (src/net/setup.ts), started by the launch before it execs.
+  void import('./net/setup.ts').then(async ({ runNetworkSetup }) => {
+    process.exitCode = await runNetworkSetup(Number(argv[0]?.slice('--kiln-net='.length)));
+  });
 } else if (isInit) {
   void import('./launch/init.ts').then(({ runInit }) => runInit(Number(argv[0]?.slice('--kiln-init='.length)), argv.slice(2)));
 } else {

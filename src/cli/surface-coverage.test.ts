@@ -39,9 +39,8 @@ describe('Firejail surface coverage', () => {
     expect(unhandledCliOnly()).toEqual([...NETWORK, ...BUILDER].sort());
   });
 
-  test('profile commands: only networking, tracelog and AppArmor are still to come', () => {
-    // `net` is enforced for `net none`; any other device is networking.
+  test('profile commands: only netlock, tracelog and AppArmor are still to come', () => {
     const open = COMMAND_NAMES.filter((n) => isCommand(n) && !isEnforced({ kind: n } as Directive)).sort();
-    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack', 'defaultgw', 'ip', 'ip6', 'iprange', 'mac', 'mtu', 'net', 'netfilter6', 'netlock', 'netmask', 'netns', 'tracelog', 'veth-name'].sort());
+    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack', 'netlock', 'tracelog'].sort());
   });
 });

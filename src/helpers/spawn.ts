@@ -85,3 +85,48 @@ export function spawnHelper(spec: HelperSpec, argv: readonly string[], env: read
     void keep.length;
   }
 }
+
+/**
+ * posix_spawn of a stage of kiln's own (the network set-up stage): `fds` become 3, 4, … in the child and
+ * nothing else of kiln's is inherited but stdin (/dev/null), stdout (/dev/null) and stderr (kiln's). Its
+ * own session, every signal at its default. Returns the pid.
+ */
+export function spawnWithFds(argv: readonly string[], env: readonly string[], fds: readonly number[], what: string): number {
+  const l = spawnLibc();
+  const actions = new Uint8Array(512);
+  const attr = new Uint8Array(1024);
+  const keep: Uint8Array[] = [];
+  const check = (call: string, rc: number) => {
+    if (rc !== 0) throw new SyscallError(call, rc, what);
+  };
+  check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
+  check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
+  try {
+    const devNull = cString('/dev/null');
+    keep.push(devNull);
+    check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), 0, ptr(devNull), O_RDONLY, 0));
+    check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), 1, ptr(devNull), O_WRONLY, 0));
+    // NOTE: through fds no source can be, as in spawnHelper.
+    fds.forEach((src, i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
+    fds.forEach((_, i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, 3 + i)));
+    check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), 3 + fds.length));
+    const all = new Uint8Array(128).fill(0xff);
+    const none = new Uint8Array(128);
+    check('posix_spawnattr_setsigdefault', l.posix_spawnattr_setsigdefault(ptr(attr), ptr(all)));
+    check('posix_spawnattr_setsigmask', l.posix_spawnattr_setsigmask(ptr(attr), ptr(none)));
+    check('posix_spawnattr_setflags', l.posix_spawnattr_setflags(ptr(attr), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID));
+    const pid = new Int32Array(1);
+    const file = cString(argv[0] ?? '');
+    const args = cStringArray(argv);
+    const envp = cStringArray(env);
+    const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
+    void args.keep.length;
+    void envp.keep.length;
+    if (rc !== 0) throw new HostError(`cannot start ${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
+    return pid[0] ?? -1;
+  } finally {
+    l.posix_spawn_file_actions_destroy(ptr(actions));
+    l.posix_spawnattr_destroy(ptr(attr));
+    void keep.length;
+  }
+}

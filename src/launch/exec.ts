@@ -57,6 +57,8 @@ export interface HelperFds {
   readonly dir?: string;
   readonly syncFd?: number;
   readonly display?: number;
+  /** The network set-up stage's pipes (src/net/start.ts). */
+  readonly network?: { readonly statusFd: number; readonly readyFd: number; readonly lifetimeFd: number };
 }
 
 /** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
@@ -67,9 +69,15 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     ...(helpers.dir !== undefined ? { helperDir: helpers.dir } : {}),
     ...(helpers.syncFd !== undefined ? { syncFd: helpers.syncFd } : {}),
     ...(helpers.display !== undefined ? { display: helpers.display } : {}),
+    ...(helpers.network !== undefined ? { statusFd: helpers.network.statusFd } : {}),
   });
   const argsFd = memfdWithData('kiln-args', encodeArgs(options), true);
-  const infoFds = [...(plan.infoFd === undefined ? [] : [plan.infoFd]), ...(helpers.syncFd === undefined ? [] : [helpers.syncFd])];
+  const net = helpers.network;
+  const infoFds = [
+    ...(plan.infoFd === undefined ? [] : [plan.infoFd]),
+    ...(helpers.syncFd === undefined ? [] : [helpers.syncFd]),
+    ...(net === undefined ? [] : [net.statusFd, net.readyFd, net.lifetimeFd]),
+  ];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
     const program = [plan.signalReset.path, `--default-signal=${signals.reset.join(',')}`, '--', ...plan.argv];
@@ -90,6 +98,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     defaultSignals: signals.reset,
     unblockSignals: signals.block,
     reignoreSignals: signals.reignore,
+    ...(net !== undefined ? { awaitFd: net.readyFd, closeFds: [net.statusFd, net.lifetimeFd] } : {}),
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {

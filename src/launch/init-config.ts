@@ -30,6 +30,13 @@ export interface InitConfig {
   readonly unblockSignals?: readonly number[];
   /** Signals the caller ignored that the chain made default: ignored again for the program. */
   readonly reignoreSignals?: readonly number[];
+  /**
+   * The network set-up stage's ready pipe: the init stage waits for its byte before anything else, and
+   * stops, without starting the program, on end of file. Absent: no network to wait for.
+   */
+  readonly awaitFd?: number;
+  /** Inherited fds the program must not get (the network's status and lifetime pipes). */
+  readonly closeFds?: readonly number[];
   // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.
   /**
    * Set no_new_privs before loading the filters. Absent for a launch, where bwrap has set it already; a

@@ -19,6 +19,7 @@ import { applyPreExec } from './pre-exec.ts';
 
 const CLONE_NEWNS = 0x00020000;
 const ENOENT = 2;
+const EINTR = 4;
 const PR_CAPBSET_DROP = 24;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
@@ -324,6 +325,22 @@ function apply(config: InitConfig): void {
   if (config.scopeAbstract === true) applyPreExec([{ kind: 'landlock-scope-abstract' }]);
 }
 
+/**
+ * Waits for the network set-up stage's byte (src/net/setup.ts). End of file means it failed (it has said
+ * why) or was killed: the program must not start without its network's filter and addresses.
+ */
+function awaitNetwork(fd: number): void {
+  const b = new Uint8Array(1);
+  let n: number;
+  do n = Number(libc().read(fd, ptr(b), 1));
+  while (n < 0 && errno() === EINTR);
+  libc().close(fd);
+  if (n !== 1) {
+    writeAll(2, 'kiln: the sandbox\'s network could not be set up; the program was not started\n');
+    process.exit(1);
+  }
+}
+
 function fail(e: unknown): never {
   writeAll(2, `kiln: init: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
@@ -349,7 +366,9 @@ function searchPath(name: string, pathVar: string | undefined): string {
 export function runInit(configFd: number, argv: readonly string[]): void {
   const config = decodeInitConfig(readFd(configFd));
   libc().close(config.exeFd);
+  for (const fd of config.closeFds ?? []) libc().close(fd);
   try {
+    if (config.awaitFd !== undefined) awaitNetwork(config.awaitFd);
     apply(config);
   } catch (e) {
     fail(e);

@@ -10,6 +10,8 @@ import { startOutputRelay } from './output.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
 import { mkdirAll, openForWriting } from '../sys/fs.ts';
 import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
+import { startNetworkSetup, type StartedNetwork } from '../net/start.ts';
+import type { NetPlan } from '../net/types.ts';
 import { execBwrap, prepareExec } from './exec.ts';
 import { callerIgnored, planSignals } from './signals.ts';
 import { checkLimits } from './pre-exec.ts';
@@ -64,7 +66,8 @@ function makeHelperDir(registryDir: string): string {
 }
 
 function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; started: StartedHelpers } | undefined {
-  if (plan.helpers.length === 0) return undefined;
+  // slirp4netns (user-mode networking) writes its messages there too.
+  if (plan.helpers.length === 0 && plan.network?.mode !== 'user') return undefined;
   const dir = makeHelperDir(meta.registryDir);
   try {
     const callerEnv = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
@@ -76,6 +79,12 @@ function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; st
     removeHelperDir(dir);
     throw e;
   }
+}
+
+function startNetwork(net: NetPlan, meta: LaunchMeta, name: string, helperDir: string | undefined): StartedNetwork {
+  const started = startNetworkSetup({ plan: net, name: name !== '' ? name : String(process.pid), ...(helperDir !== undefined && net.mode === 'user' ? { log: `${helperDir}/slirp4netns.log` } : {}) });
+  meta.debug(`network set-up stage (pid ${started.pid}): ${net.mode === 'user' ? 'slirp4netns' : net.interfaces.map((i) => `${i.kind} on ${i.device}`).join(', ')}`);
+  return started;
 }
 
 /** DISPLAY=:N for the X display the launch chose; recorded in the entry's environment, for --join. */
@@ -133,7 +142,10 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     const helperFds = helpers === undefined
       ? {}
       : { dir: helpers.dir, ...(started?.syncFd !== undefined ? { syncFd: started.syncFd } : {}), ...(started?.display !== undefined ? { display: started.display } : {}) };
-    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, helperFds);
+    // The network's set-up stage last before the exec: it waits on bwrap's status pipe, which kiln holds
+    // until bwrap has it, so that kiln dying any earlier ends the stage too.
+    const network = plan.network === undefined ? undefined : startNetwork(plan.network, meta, entry.name, helpers?.dir);
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, { ...helperFds, ...(network !== undefined ? { network } : {}) });
     meta.beforeExec(prepared.argv);
     // Last, so that kiln's own messages above reach the caller's stderr, not the log.
     if (plan.output !== undefined) {

@@ -28,6 +28,28 @@ function narrowBoundingSet(keep: readonly number[], lastCap: number): void {
 }
 
 const EPERM = 1;
+const ENOENT_ = 2;
+const O_RDONLY_CLOEXEC = 0o2000000;
+const CLONE_NEWNET = 0x40000000;
+
+/**
+ * --netns: this thread (the one that execs) enters the named namespace.
+ * NOTE: setns(CLONE_NEWNET) changes only the calling thread, which is the one execve replaces the process
+ * with; Bun's other threads do not matter, since they die with the exec.
+ */
+function enterNetns(path: string): void {
+  const l = libc();
+  const fd = l.open(ptr(cString(path)), O_RDONLY_CLOEXEC, 0);
+  if (fd < 0) {
+    const e = errno();
+    if (e === ENOENT_) throw new UsageError(`--netns: there is no network namespace ${path.slice(path.lastIndexOf('/') + 1)} (${path}); make it with: ip netns add NAME`);
+    throw new SyscallError('open', e, path);
+  }
+  const rc = l.setns(fd, CLONE_NEWNET);
+  const e = errno();
+  l.close(fd);
+  if (rc !== 0) throw new SyscallError('setns(CLONE_NEWNET)', e, path);
+}
 const EACCES = 13;
 
 /** Sets soft and hard limit to `value`. Raising a hard limit needs root: that is a usage error. */
@@ -139,6 +161,9 @@ export function applyPreExec(steps: readonly PreExecStep[]): void {
         break;
       case 'drop-groups':
         if (libc().setgroups(0, null) !== 0) throw new SyscallError('setgroups', errno(), '(nogroups)');
+        break;
+      case 'setns-net':
+        enterNetns(step.path);
         break;
       default:
         assertNever(step);

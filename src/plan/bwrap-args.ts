@@ -22,6 +22,8 @@ export interface LaunchFds {
   readonly syncFd?: number;
   /** The sandbox's X display number, for helper-display-bind. */
   readonly display?: number;
+  /** The network set-up stage's status pipe, for --json-status-fd (src/net/start.ts). */
+  readonly statusFd?: number;
 }
 
 function helperPath(fds: LaunchFds, socket: string): string {
@@ -88,6 +90,7 @@ export function toBwrapArgs(plan: LaunchPlan, fds: LaunchFds): string[] {
   if (plan.hostname !== undefined) args.push('--hostname', plan.hostname);
   if (plan.infoFd !== undefined) args.push('--info-fd', String(plan.infoFd));
   if (fds.syncFd !== undefined) args.push('--sync-fd', String(fds.syncFd));
+  if (fds.statusFd !== undefined) args.push('--json-status-fd', String(fds.statusFd));
   for (const op of plan.mounts) args.push(...mountArgs(op, fds));
   for (const cap of plan.capDrop) args.push('--cap-drop', cap);
   for (const cap of plan.capAdd) args.push('--cap-add', cap);

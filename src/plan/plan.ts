@@ -16,6 +16,7 @@ import { applyEnvChanges } from './env.ts';
 import { CHROOT_AT, chrootWarnings } from './chroot.ts';
 import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
 import type { AppImageFile } from '../host/appimage.ts';
+import { planNetwork } from '../net/plan.ts';
 
 export interface LaunchRequest {
   /**
@@ -41,7 +42,9 @@ function planNamespaces(policy: Policy, facts: HostFacts): Namespace[] {
   ns.push('pid');
   if (policy.ipcNamespace) ns.push('ipc');
   if (policy.hostname !== undefined) ns.push('uts');
-  // NOTE: not `net` for bwrap: the init stage makes the network namespace (see planNetworkSteps).
+  // NOTE: `net none` is not bwrap's: the init stage makes that namespace (see planNetworkSteps). A network
+  // with interfaces is bwrap's, so that kiln's set-up stage can reach it from outside before the program runs.
+  if (policy.net.kind === 'interfaces') ns.push('net');
   return ns;
 }
 
@@ -65,7 +68,7 @@ interface CapsPlan {
  * exec (see plan/caps.ts). When the init stage runs, bwrap must leave it CAP_SYS_ADMIN (for its mounts)
  * and CAP_SETPCAP (to empty the bounding set afterwards); the init then drops to `keep`.
  */
-function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, raiseLimits: boolean, network: boolean): CapsPlan {
+function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, raiseLimits: boolean, network: boolean, interfaces: boolean): CapsPlan {
   // The init stage walks into directories the profile made mode 0000 to remount what is beneath them.
   const initCaps = withInit ? [CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SETPCAP, CAP_SYS_ADMIN] : [];
   // Bringing loopback up in the namespace it makes.
@@ -83,7 +86,9 @@ function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, r
   // NOTE: asking bwrap to keep a capability kiln itself lacks makes bwrap's capset fail, and bwrap then
   // leaves the sandbox with every capability it had. Only ever ask for what we hold.
   const held = (c: number) => ((facts.capPermitted >> BigInt(c)) & 1n) === 1n;
-  const keep = (wanted ?? all).filter(held);
+  // NOTE: a root program with CAP_NET_ADMIN could undo its interfaces' set-up and flush its network filter;
+  // with a network of interfaces it never keeps it, whatever the profile says.
+  const keep = (wanted ?? all).filter((c) => held(c) && !(interfaces && c === CAP_NET_ADMIN));
   const forBwrap = [...new Set([...keep, ...initCaps])].filter(held).sort((a, b) => a - b);
   return {
     drop: ['ALL'],
@@ -113,10 +118,14 @@ function planWarnings(policy: Policy, facts: HostFacts): string[] {
  */
 function planNetworkSteps(policy: Policy, fs: FsPlan): { steps: InitStep[]; movedHides: ReadonlySet<string> } {
   if (policy.net.kind === 'host') return { steps: [], movedHides: new Set() };
-  const steps: InitStep[] = [{ kind: 'unshare-net' }];
+  // With interfaces, bwrap makes the namespace and the set-up stage mounts the sysfs (src/net/setup.ts).
+  // A named namespace (root only) is entered before the exec (a pre-exec step); the init stage, already in
+  // it, mounts a sysfs that shows it.
+  const kind = policy.net.kind;
+  const steps: InitStep[] = kind === 'none' ? [{ kind: 'unshare-net' }] : [];
   const movedHides = new Set<string>();
   if (fs.showsHost('/sys')) {
-    steps.push({ kind: 'sysfs', dest: '/sys' });
+    if (kind !== 'interfaces') steps.push({ kind: 'sysfs', dest: '/sys' });
     // NOTE: the kernel lets a user namespace mount a sysfs only where one is already fully visible: no
     // mount it inherits locked may cover anything but an empty directory. So bwrap leaves /sys whole and
     // the init stage hides these after its own sysfs is in place.
@@ -127,6 +136,29 @@ function planNetworkSteps(policy: Policy, fs: FsPlan): { steps: InitStep[]; move
     }
   }
   return { steps, movedHides };
+}
+
+/**
+ * `--netns=NAME`: kiln's own process enters /run/netns/NAME (made with `ip netns add`) before the exec, so
+ * bwrap and the sandbox start in it. Entering a namespace the host's root owns needs root; an unprivileged
+ * caller is refused rather than left on the host's network.
+ */
+function namedNetns(name: string, facts: HostFacts): PreExecStep {
+  if (!facts.isRoot) throw new UsageError(`--netns=${name}: joining a named network namespace needs root; an unprivileged sandbox can use --net=IFACE (user-mode networking)`);
+  return { kind: 'setns-net', path: `/run/netns/${name}` };
+}
+
+/*
+ * NOTE (user-mode networking): bwrap maps the caller to uid 0 in its first user namespace only when it
+ * mounts a /dev of its own (--dev), and then runs the program in a second one mapped back to the caller.
+ * The set-up stage's tools (ip, iptables-restore, mount) run in that first namespace, which owns the
+ * sandbox's network namespace, and keep their capabilities across exec only as its uid 0. So a plan with
+ * user-mode networking and no --dev gets one first, which the profile's own /dev (the host's) then covers.
+ */
+
+/** Where the sandbox's tree is while bwrap's process waits: under --chroot, not yet at its root. */
+function chrootDirFor(facts: HostFacts): string {
+  return facts.chroot !== undefined ? CHROOT_AT : '';
 }
 
 /** The PATH execvp will search in the sandbox: the program's environment's, or execvp's default. */
@@ -213,8 +245,11 @@ function planProgram(policy: Policy, facts: HostFacts, request: LaunchRequest): 
 
 export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
   const adjusted = request.appimage === undefined ? { policy: requested, warnings: [] } : forAppImage(requested);
-  const policy = adjusted.policy;
+  // The network first: it decides the sandbox's resolv.conf (user-mode networking's DNS forwarder).
+  const network0 = planNetwork(adjusted.policy, facts, undefined);
+  const policy = network0.dns === adjusted.policy.dns ? adjusted.policy : { ...adjusted.policy, dns: network0.dns };
   const { fs, argv } = planProgram(policy, facts, request);
+  const network = network0.plan === undefined ? undefined : { ...network0.plan, ...(fs.showsHost('/sys') ? { sysfs: `${chrootDirFor(facts)}/sys` } : {}) };
   const program = { path: argv[0] ?? '' };
   const chrootDir = facts.chroot?.dir;
   const rlimits = planRlimits(policy);
@@ -225,14 +260,16 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   // Under --chroot the init stage always runs, and pivots into the chroot first (plan/chroot.ts).
   const pivot: InitStep[] = chrootDir !== undefined ? [{ kind: 'pivot-root', dir: CHROOT_AT, cwd: chdir }] : [];
   const initSteps = [...pivot, ...netSteps, ...fs.initSteps];
-  const mounts = net.movedHides.size === 0 ? fs.mounts : fs.mounts.filter((m) => !net.movedHides.has(m.dest));
+  const mounts0 = net.movedHides.size === 0 ? fs.mounts : fs.mounts.filter((m) => !net.movedHides.has(m.dest));
+  const mounts = network?.mode === 'user' && !mounts0.some((m) => m.kind === 'dev') ? [{ kind: 'dev', dest: '/dev' } as const, ...mounts0] : mounts0;
   const mountInit = initSteps.length > 0;
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
-  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined);
+  // The init stage waits for the network's set-up stage, and refuses to start the program if it failed.
+  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined || network !== undefined);
   const withInit = signalReset.kind === 'init';
   // The AppImage runtime's variables before the profile's `env`, which may still change them.
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...(fs.appimage?.setEnv ?? []), ...policy.env] };
-  const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0, netSteps.length > 0);
+  const caps = planCapabilities(policy, facts, mountInit, rlimits.length > 0, netSteps.some((s) => s.kind === 'unshare-net'), network !== undefined);
   // NOTE: bwrap loads its filter before exec'ing the init stage, whose mount calls the filter would
   // refuse; so when the init stage runs, it loads the filter itself, last.
   const filter = compileSeccomp(policy.seccomp, facts.arch, withInit ? 'init' : 'bwrap');
@@ -241,7 +278,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   // Without mounts or limits to raise, bwrap sets the program's capabilities, as it does without the init.
   const capsByBwrap = !mountInit && !(rlimits.length > 0 && facts.isRoot);
   const init: InitPlan | undefined = withInit
-    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap }
+    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap, ...(network !== undefined ? { awaitNetwork: true } : {}) }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,
@@ -265,8 +302,9 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
       ...caps.preExec,
       ...(fs.sockets.scopeAbstract ? [{ kind: 'landlock-scope-abstract' } as const] : []),
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
+      ...(policy.net.kind === 'netns' ? [namedNetns(policy.net.name, facts)] : []),
     ],
-    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...fs.sockets.warnings, ...(chrootDir !== undefined ? chrootWarnings(policy, facts.home) : [])],
+    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...network0.warnings, ...fs.sockets.warnings, ...(chrootDir !== undefined ? chrootWarnings(policy, facts.home) : [])],
     // The AppImage's mount first: it is the program itself, and mounts in milliseconds.
     helpers: [...(fs.appimage !== undefined ? [fs.appimage.helper] : []), ...fs.sockets.helpers],
     supervisor,
@@ -274,6 +312,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
     ...(init !== undefined ? { init } : {}),
     ...(policy.output !== undefined ? { output: { file: policy.output.file.startsWith('/') ? policy.output.file : `${facts.cwd === '/' ? '' : facts.cwd}/${policy.output.file}`, stderr: policy.output.stderr } } : {}),
     ...(chrootDir !== undefined ? { rootAt: CHROOT_AT } : {}),
+    ...(network !== undefined ? { network } : {}),
     missing: fs.missing,
     fsReport: fs.report,
   };

@@ -5,6 +5,7 @@
  */
 
 import type { HelperSpec } from '../helpers/spec.ts';
+import type { NetPlan } from '../net/types.ts';
 
 export interface EnvChanges {
   readonly unset: readonly string[];
@@ -110,6 +111,11 @@ export interface InitPlan {
    * program's capabilities, and the init leaves them alone (and has none with which to change them).
    */
   readonly capsByBwrap: boolean;
+  /**
+   * The network's set-up stage runs beside the sandbox (LaunchPlan.network): the init stage waits for its
+   * word before any step, and stops without starting the program if it does not come. Absent: no wait.
+   */
+  readonly awaitNetwork?: true;
 }
 
 /** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */
@@ -157,7 +163,9 @@ export type PreExecStep =
    */
   | { readonly kind: 'landlock-scope-abstract' }
   /** `nogroups` for root: drop every supplementary group (setgroups(0, NULL)). */
-  | { readonly kind: 'drop-groups' };
+  | { readonly kind: 'drop-groups' }
+  /** `netns NAME` (root): enter the named network namespace at `path` (setns), for bwrap and the sandbox. */
+  | { readonly kind: 'setns-net'; readonly path: string };
 
 export interface LaunchPlan {
   readonly bwrapPath: string;
@@ -202,6 +210,11 @@ export interface LaunchPlan {
    * (its first step). Absent: the tree is bwrap's root.
    */
   readonly rootAt?: string;
+  /**
+   * A network namespace with interfaces, set up from outside by kiln's set-up stage (src/net/) while the
+   * init stage waits. Absent: the host's network, `net none` (made by the init stage), or a named netns.
+   */
+  readonly network?: NetPlan;
   /** An fd for bwrap's --info-fd (the sandbox's pid 1 on the host); set at launch, not by planning. */
   readonly infoFd?: number;
   /** Things the user should know: what this host cannot give the policy (printed unless --quiet). */

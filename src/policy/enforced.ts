@@ -59,21 +59,23 @@ const ENFORCEMENT: Enforcement = {
   // namespaces, identity, environment (plan/plan.ts, cli/main.ts)
   hostname: true,
   'ipc-namespace': true,
-  net: (d) => d.device === 'none',
-  netns: false,
-  'veth-name': false,
-  ip: false,
-  ip6: false,
-  iprange: false,
+  // src/net/: root gets Firejail's bridge/macvlan model, an unprivileged user slirp4netns (docs/network.md);
+  // what user-mode networking cannot give is said by the plan's warnings.
+  net: true,
+  netns: true,
+  'veth-name': true,
+  ip: true,
+  ip6: true,
+  iprange: true,
   dns: true,
-  defaultgw: false,
-  netmask: false,
-  mac: false,
-  mtu: false,
-  // NOTE: a network filter acts only on a new namespace with interfaces (`net IFACE`), which kiln warns
-  // about on its own; with the host's network or `net none` Firejail has nothing to filter either.
+  defaultgw: true,
+  netmask: true,
+  mac: true,
+  mtu: true,
+  // NOTE: a network filter acts only on a new namespace with interfaces (`net IFACE`); with the host's
+  // network or `net none` Firejail has nothing to filter either.
   netfilter: true,
-  netfilter6: false,
+  netfilter6: true,
   netlock: false,
   env: true,
   rmenv: true,

@@ -106,10 +106,10 @@ export function foldNet(draft: Draft, d: Directive & { kind: NetKind }, chain: I
       p.defaultGateway = d.address;
       return;
     case 'netfilter':
-      p.netfilter = d.file === undefined ? { kind: 'default' } : { kind: 'file', path: d.file };
+      p.netfilter = d.file === undefined ? { kind: 'default' } : { kind: 'file', path: d.file, args: d.args ?? [] };
       return;
     case 'netfilter6':
-      p.netfilter6 = d.file;
+      p.netfilter6 = { path: d.file, args: d.args ?? [] };
       return;
     case 'netlock':
       p.netlock = true;

@@ -197,8 +197,9 @@ export interface Policy {
   /** `tracelog`: log blacklist violations to syslog. */
   readonly tracelog: boolean;
   /** `netfilter` (the default filter) or `netfilter FILE`; applies only with a new network namespace. */
-  readonly netfilter?: { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string };
-  readonly netfilter6?: string;
+  readonly netfilter?: { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string; readonly args: readonly string[] };
+  /** `netfilter6 FILE`: an ip6tables-restore file, with its template arguments. */
+  readonly netfilter6?: { readonly path: string; readonly args: readonly string[] };
   /** `netlock`: generate a network filter from the traffic seen, then lock it. */
   readonly netlock: boolean;
   /** `tab`: shell tab completion in private homes (accepted by Firejail 0.9.72, no effect in kiln). */

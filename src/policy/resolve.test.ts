@@ -108,7 +108,9 @@ describe('folding', () => {
     ['keep-fd 3', ['--keep-fd=all'], (p) => p.keepFds, 'all'],
     ['noautopulse', [], (p) => p.keepConfigPulse, true],
     ['no3d\nnou2f', [], (p) => [p.devices.no3d, p.devices.nou2f, p.devices.nosound], [true, true, false]],
-    ['netfilter /etc/firejail/nolocal.net', [], (p) => p.netfilter, { kind: 'file', path: '/etc/firejail/nolocal.net' }],
+    ['netfilter /etc/firejail/nolocal.net', [], (p) => p.netfilter, { kind: 'file', path: '/etc/firejail/nolocal.net', args: [] }],
+    ['netfilter /etc/firejail/x.net,10.0.0.1,80', [], (p) => p.netfilter, { kind: 'file', path: '/etc/firejail/x.net', args: ['10.0.0.1', '80'] }],
+    ['', ['--netfilter6=/etc/firejail/nolocal6.net'], (p) => p.netfilter6, { path: '/etc/firejail/nolocal6.net', args: [] }],
     ['quiet', [], (p) => p.quiet, true],
   ];
   for (const [text, argv, get, want] of single) {
@@ -189,9 +191,9 @@ describe('folding', () => {
 describe('what kiln does not enforce', () => {
   test('every directive whose command is not enforced is listed with its origin; enforced ones are not', () => {
     const p = policy('tracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--apparmor']);
-    expect(p.notEnforced.map((x) => x.command)).toEqual(['tracelog', 'netlock', 'net', 'apparmor', 'trace']);
-    expect(p.notEnforced[2]?.origin).toMatchObject({ kind: 'profile', line: 6 });
-    expect(p.notEnforced[4]?.origin).toEqual({ kind: 'cli', option: '--trace' });
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['tracelog', 'netlock', 'apparmor', 'trace']);
+    expect(p.notEnforced[1]?.origin).toMatchObject({ kind: 'profile', line: 3 });
+    expect(p.notEnforced[3]?.origin).toEqual({ kind: 'cli', option: '--trace' });
   });
 
   test('--chroot=DIR is enforced (control: --trace is not); without a DIR it is a usage error', () => {

@@ -13,6 +13,17 @@ import {
   parseNetmask,
 } from './values.ts';
 
+/** Firejail allows up to 16 template arguments ($ARG1…$ARG16). */
+const MAX_FILTER_ARGS = 16;
+
+/** `FILE` or Firejail's template form `FILE,ARG1,ARG2…`. */
+function filterFile(arg: string, ctx: Parameters<typeof singlePath>[1]): { file: string; args?: string[] } {
+  const [file = '', ...args] = arg.split(',');
+  if (args.length > MAX_FILTER_ARGS) throw new ArgumentError(`at most ${MAX_FILTER_ARGS} filter arguments can be given`);
+  if (args.some((a) => a === '')) throw new ArgumentError(`an empty filter argument (in ${JSON.stringify(arg)})`);
+  return { file: singlePath(file, ctx), ...(args.length > 0 ? { args } : {}) };
+}
+
 type NetCommand =
   | 'net'
   | 'netns'
@@ -63,7 +74,7 @@ export const NET_COMMANDS: ArgTable<NetCommand> = {
   mtu: { arg: 'required', parse: (arg) => ({ kind: 'mtu', mtu: parseInteger(arg, 'MTU', 576, 9198) }) },
   netfilter: {
     arg: 'optional',
-    parse: (arg, ctx) => (arg === undefined ? { kind: 'netfilter' } : { kind: 'netfilter', file: singlePath(arg, ctx) }),
+    parse: (arg, ctx) => (arg === undefined ? { kind: 'netfilter' } : { kind: 'netfilter', ...filterFile(arg, ctx) }),
   },
-  netfilter6: { arg: 'required', parse: (arg, ctx) => ({ kind: 'netfilter6', file: singlePath(arg, ctx) }) },
+  netfilter6: { arg: 'required', parse: (arg, ctx) => ({ kind: 'netfilter6', ...filterFile(arg, ctx) }) },
 };

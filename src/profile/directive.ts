@@ -149,8 +149,9 @@ export type DirectiveBody =
   | { readonly kind: 'iprange'; readonly start: string; readonly end: string }
   | { readonly kind: 'dns' | 'defaultgw' | 'netmask' | 'mac'; readonly address: string }
   | { readonly kind: 'mtu'; readonly mtu: number }
-  | { readonly kind: 'netfilter'; readonly file?: string }
-  | { readonly kind: 'netfilter6'; readonly file: string }
+  /** `args`: Firejail's template form `netfilter FILE,ARG1,ARG2…`, replacing $ARG1… in the file. */
+  | { readonly kind: 'netfilter'; readonly file?: string; readonly args?: readonly string[] }
+  | { readonly kind: 'netfilter6'; readonly file: string; readonly args?: readonly string[] }
   | { readonly kind: 'cpu'; readonly cpus: readonly number[] }
   | { readonly kind: 'nice'; readonly nice: number }
   | { readonly kind: RlimitCommand; readonly limit: bigint }

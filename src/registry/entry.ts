@@ -152,6 +152,7 @@ export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'in
       case 'oom-score-adj': // --oom: not re-applied by a join, as Firejail's join does not (docs/manage.md)
       case 'cap-bounding': // recorded as `caps`
       case 'drop-groups': // root's nogroups: not re-applied (see docs/manage.md)
+      case 'setns-net': // a join enters the sandbox's namespaces, its network namespace included
         break;
       default:
         assertNever(step);

@@ -1,0 +1,348 @@
+/**
+ * kiln's network set-up stage: `kiln --kiln-net=3`, started by the launch before it execs (start.ts). It
+ * waits for bwrap to report the sandbox's pid, then, while the init stage inside holds the program back:
+ *
+ * 1. opens the sandbox's network and mount namespaces (and, unprivileged, the user namespace that owns
+ *    them: ioctl(NS_GET_USERNS) on the network namespace, bwrap's outer user namespace, not the one the
+ *    program runs in);
+ * 2. makes the interfaces: slirp4netns for an unprivileged caller; veth pairs, macvlans, ipvlans or moved
+ *    devices for root, with iproute2;
+ * 3. addresses them and sets the default route (`ip -batch` inside the namespace);
+ * 4. loads the network filters with iptables-restore/ip6tables-restore inside the namespace;
+ * 5. mounts a fresh sysfs at the sandbox's /sys (util-linux mount -N: the binary is the host's, the mount
+ *    lands in the sandbox's mount namespace);
+ * 6. writes the one byte the init stage waits for, and exits.
+ *
+ * Every tool runs from the host, entering only the namespaces it needs (nsenter), with the namespaces
+ * passed as open fds, never as pids that could be reused. A failure prints one line and exits 1, which
+ * closes the ready pipe: the init stage then stops without starting the program (fail closed).
+ */
+import { SyscallError } from '../errors.ts';
+import { closeExtraFds } from '../launch/fds.ts';
+import { readText, writeAll } from '../sys/fs.ts';
+import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { spawnLibc } from '../helpers/libc-spawn.ts';
+import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4 } from './address.ts';
+import { SETUP_FDS, type SetupConfig } from './start.ts';
+import type { NetPlan, RootInterface } from './types.ts';
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_APPEND = 0o2000;
+const O_CLOEXEC = 0o2000000;
+const O_DIRECTORY = 0o200000;
+const O_NOFOLLOW = 0o400000;
+const O_PATH = 0o10000000;
+const NS_GET_USERNS = 0xb701;
+const POLLIN = 1;
+const EINTR = 4;
+/** How long slirp4netns has to report that it is ready. */
+const SLIRP_READY_MS = 10_000;
+
+class SetupError extends Error {}
+
+function openNs(path: string): number {
+  const fd = libc().open(ptr(cString(path)), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  return fd;
+}
+
+/** The sandbox's pid from bwrap's first status line: {"child-pid": N, …}. */
+function readChildPid(fd: number): number {
+  const l = libc();
+  const buf = new Uint8Array(1024);
+  let text = '';
+  for (;;) {
+    const n = Number(l.read(fd, ptr(buf), buf.length));
+    if (n < 0 && errno() === EINTR) continue;
+    if (n < 0) throw new SyscallError('read', errno(), "bwrap's status");
+    // bwrap ended before making the sandbox (it says why itself), or kiln died before the exec.
+    if (n === 0) process.exit(1);
+    text += new TextDecoder().decode(buf.subarray(0, n));
+    const nl = text.indexOf('\n');
+    if (nl >= 0) {
+      const pid = (JSON.parse(text.slice(0, nl)) as { 'child-pid'?: unknown })['child-pid'];
+      if (typeof pid !== 'number') throw new SetupError(`bwrap's status has no child-pid: ${text.slice(0, nl)}`);
+      return pid;
+    }
+  }
+}
+
+interface Namespaces {
+  /** Host-side fds, handed to every tool at 3 (net), 4 (mnt) and 5 (the owning user namespace, user mode). */
+  readonly fds: readonly number[];
+  /** nsenter's arguments that enter the network namespace (and, user mode, its owner). */
+  readonly enterNet: readonly string[];
+}
+
+interface Run {
+  readonly argv: readonly string[];
+  readonly stdin?: string;
+  /** What the failure message says was being done. */
+  readonly what: string;
+}
+
+/** Runs a tool with the namespace fds at 3… and returns its stdout; throws with its stderr if it fails. */
+async function run(ns: Namespaces, r: Run): Promise<string> {
+  const proc = Bun.spawn([...r.argv], {
+    stdio: [r.stdin !== undefined ? new TextEncoder().encode(r.stdin) : 'ignore', 'pipe', 'pipe', ...ns.fds],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) {
+    const detail = err.trim().split('\n').slice(-4).join('; ');
+    throw new SetupError(`${r.what} failed (${r.argv[0]?.slice(r.argv[0].lastIndexOf('/') + 1)} exit status ${code}${detail !== '' ? `: ${detail}` : ''})`);
+  }
+  return out;
+}
+
+/** Waits up to `ms` for a byte on `fd`; false on end of file or time-out. */
+function awaitByte(fd: number, ms: number): boolean {
+  const pfd = new Int32Array([fd, POLLIN]);
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const n = spawnLibc().poll(ptr(pfd), 1, Math.max(0, Math.ceil(deadline - performance.now())));
+    if (n < 0 && errno() === EINTR) continue;
+    if (n <= 0) return false;
+    const b = new Uint8Array(1);
+    return Number(libc().read(fd, ptr(b), 1)) === 1;
+  }
+}
+
+/**
+ * slirp4netns in the owning user namespace, attached to the sandbox's network namespace by fd. Its exit
+ * fd is the lifetime pipe's writing end: poll reports an error on it when the last reader (tini, bwrap,
+ * the init stage) has gone, and slirp4netns exits.
+ */
+async function startSlirp(plan: NetPlan, config: SetupConfig, ns: Namespaces): Promise<void> {
+  const user = plan.user;
+  const slirp = plan.tools.slirp4netns;
+  if (user === undefined || slirp === undefined) throw new TypeError('a user-mode plan has slirp4netns');
+  const l = libc();
+  const fds = new Int32Array(2);
+  if (spawnLibc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SyscallError('pipe2', errno(), 'for slirp4netns');
+  const [readyR, readyW] = [fds[0] ?? -1, fds[1] ?? -1];
+  const log = config.log === undefined ? -1 : l.open(ptr(cString(config.log)), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600);
+  // fds in slirp4netns: 3 net, 4 mnt, 5 user, 6 lifetime, 7 ready.
+  const proc = Bun.spawn(
+    [
+      slirp,
+      `--mtu=${user.mtu}`,
+      '--disable-host-loopback',
+      `--cidr=${user.network.address}/${user.network.prefix}`,
+      '--userns-path=/proc/self/fd/5',
+      '--netns-type=path',
+      '--exit-fd=6',
+      '--ready-fd=7',
+      '/proc/self/fd/3',
+      user.name,
+    ],
+    {
+      stdio: ['ignore', 'ignore', log >= 0 ? log : 'ignore', ...ns.fds, SETUP_FDS.lifetime, readyW],
+      env: { LANG: 'C' },
+      // Its own session: the terminal's signals are the program's.
+      detached: true,
+    },
+  );
+  proc.unref();
+  l.close(readyW);
+  if (log >= 0) l.close(log);
+  const ready = awaitByte(readyR, SLIRP_READY_MS);
+  l.close(readyR);
+  if (!ready) {
+    proc.kill(9);
+    const tail = config.log === undefined ? '' : (readText(config.log) ?? '').trim().split('\n').slice(-3).join('; ');
+    throw new SetupError(`slirp4netns did not start${tail !== '' ? `: ${tail}` : ''}`);
+  }
+}
+
+interface HostAddress {
+  readonly address: string;
+  readonly prefix: number;
+}
+
+/** A device's first IPv4 address, from `ip -j`. */
+async function deviceAddress(plan: NetPlan, device: string): Promise<HostAddress | undefined> {
+  const out = await run({ fds: [], enterNet: [] }, { argv: [plan.tools.ip, '-j', '-4', 'addr', 'show', 'dev', device], what: `reading ${device}'s address` });
+  const parsed = JSON.parse(out === '' ? '[]' : out) as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+  const info = parsed[0]?.addr_info?.find((a) => typeof a.local === 'string');
+  return info?.local !== undefined && info.prefixlen !== undefined ? { address: info.local, prefix: info.prefixlen } : undefined;
+}
+
+/** Duplicate address detection: true if no host on `device`'s segment answers for `address`. */
+async function addressFree(plan: NetPlan, device: string, address: string): Promise<boolean> {
+  if (plan.tools.arping === undefined) return true;
+  const proc = Bun.spawn([plan.tools.arping, '-D', '-q', '-c', '1', '-w', '1', '-I', device, address], { stdio: ['ignore', 'ignore', 'ignore'] });
+  return (await proc.exited) === 0;
+}
+
+interface Configured {
+  readonly name: string;
+  readonly address?: string;
+  readonly prefix?: number;
+  readonly gateway?: string;
+}
+
+/** Chooses or checks an interface's IPv4 address against its parent device's network. */
+async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number): Promise<Configured> {
+  const req = iface.address;
+  if (req.kind === 'none') return { name: iface.name };
+  if (req.kind === 'dhcp') throw new SetupError(`--ip=dhcp on ${iface.device}: not supported yet; give --ip=ADDRESS or let kiln choose one`);
+  const own = iface.kind === 'move' ? undefined : await deviceAddress(plan, iface.device);
+  const prefix = iface.prefix ?? own?.prefix;
+  if (req.kind === 'static') {
+    if (prefix === undefined) throw new SetupError(`--ip=${req.address}: ${iface.device} has no IPv4 address to take the netmask from; add --netmask`);
+    if (own !== undefined) {
+      const [lo, hi] = hostRange(own.address, prefix);
+      const n = ipv4ToNumber(req.address);
+      if (n < lo || n > hi) throw new SetupError(`--ip=${req.address} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
+      if (req.address === own.address) throw new SetupError(`--ip=${req.address} is ${iface.device}'s own address`);
+    }
+    if (!(await addressFree(plan, iface.device, req.address))) throw new SetupError(`--ip=${req.address}: the address is already in use on ${iface.device}`);
+    return { name: iface.name, address: req.address, prefix, ...(own !== undefined && index === 0 ? { gateway: own.address } : {}) };
+  }
+  if (own === undefined || prefix === undefined) throw new SetupError(`--net=${iface.device}: the device has no IPv4 address, so kiln cannot choose one for the sandbox; give --ip and --netmask`);
+  if (req.range !== undefined) {
+    const [lo, hi] = hostRange(own.address, prefix);
+    for (const a of req.range) {
+      const n = ipv4ToNumber(a);
+      if (n < lo || n > hi) throw new SetupError(`--iprange: ${a} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
+    }
+  }
+  for (const candidate of addressCandidates(own.address, prefix, req.range, new Set())) {
+    if (await addressFree(plan, iface.device, candidate)) return { name: iface.name, address: candidate, prefix, gateway: own.address };
+  }
+  throw new SetupError(`--net=${iface.device}: no free address left in ${req.range !== undefined ? req.range.join('-') : `${numberToIpv4(ipv4ToNumber(own.address))}/${prefix}`}`);
+}
+
+/** The host-side commands that make an interface and put it into the namespace at fd 3. */
+function hostCommands(iface: RootInterface, hostName: string): string[] {
+  switch (iface.kind) {
+    case 'bridge':
+      return [
+        `link add ${hostName} type veth peer name ${iface.name} netns /proc/self/fd/3`,
+        ...(iface.mtu !== undefined ? [`link set ${hostName} mtu ${iface.mtu}`] : []),
+        `link set ${hostName} master ${iface.device}`,
+        `link set ${hostName} up`,
+      ];
+    case 'macvlan':
+      return [`link add link ${iface.device} name ${iface.name} netns /proc/self/fd/3 type macvlan mode bridge`];
+    case 'ipvlan':
+      return [`link add link ${iface.device} name ${iface.name} netns /proc/self/fd/3 type ipvlan mode l2`];
+    case 'move':
+      return [`link set ${iface.device} netns /proc/self/fd/3`];
+  }
+}
+
+function sandboxCommands(c: Configured, mac: string | undefined, mtu: number | undefined, ip6: string | undefined): string[] {
+  return [
+    ...(mac !== undefined ? [`link set ${c.name} address ${mac}`] : []),
+    ...(mtu !== undefined ? [`link set ${c.name} mtu ${mtu}`] : []),
+    ...(c.address !== undefined ? [`addr add ${c.address}/${c.prefix ?? 24} dev ${c.name}`] : []),
+    ...(ip6 !== undefined ? [`addr add ${ip6.includes('/') ? ip6 : `${ip6}/64`} dev ${c.name}`] : []),
+    `link set ${c.name} up`,
+  ];
+}
+
+async function setUpRoot(plan: NetPlan, ns: Namespaces, childPid: number): Promise<void> {
+  const configured: Configured[] = [];
+  for (const [i, iface] of plan.interfaces.entries()) configured.push(await resolveAddress(plan, iface, i));
+  const host = plan.interfaces.flatMap((iface, i) => hostCommands(iface, iface.hostName !== '' ? iface.hostName : `kiln${childPid}.${i}`));
+  await run(ns, { argv: [plan.tools.ip, '-batch', '-'], stdin: `${host.join('\n')}\n`, what: 'making the interfaces' });
+  const inside = plan.interfaces.flatMap((iface, i) => sandboxCommands(configured[i] ?? { name: iface.name }, iface.mac, iface.mtu, iface.ip6));
+  const gw = plan.defaultGateway ?? configured.find((c) => c.gateway !== undefined)?.gateway;
+  if (gw !== undefined) inside.push(`route add default via ${gw}`);
+  await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${inside.join('\n')}\n`, what: 'configuring the interfaces' });
+}
+
+async function setUpUser(plan: NetPlan, config: SetupConfig, ns: Namespaces): Promise<void> {
+  const user = plan.user;
+  if (user === undefined) throw new TypeError('a user-mode plan has its network');
+  await startSlirp(plan, config, ns);
+  const c: Configured = { name: user.name, address: user.address, prefix: user.network.prefix };
+  const inside = [...sandboxCommands(c, user.mac, user.mtu, undefined), `route add default via ${user.gateway}`];
+  await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${inside.join('\n')}\n`, what: 'configuring the user-mode interface' });
+}
+
+async function setUp(config: SetupConfig, childPid: number): Promise<void> {
+  const plan = config.plan;
+  const netFd = openNs(`/proc/${childPid}/ns/net`);
+  const mntFd = openNs(`/proc/${childPid}/ns/mnt`);
+  const fds = [netFd, mntFd];
+  if (plan.mode === 'user') {
+    const userFd = libc().ioctl(netFd, NS_GET_USERNS, ptr(new Uint8Array(8)));
+    if (userFd < 0) throw new SyscallError('ioctl(NS_GET_USERNS)', errno(), `/proc/${childPid}/ns/net`);
+    fds.push(userFd);
+  }
+  // NOTE: without --preserve-credentials nsenter's setgroups fails in a user namespace it did not make.
+  const enterUser = plan.mode === 'user' ? ['--preserve-credentials', '--user=/proc/self/fd/5'] : [];
+  const ns: Namespaces = { fds, enterNet: [...enterUser, '--net=/proc/self/fd/3'] };
+  if (plan.mode === 'user') await setUpUser(plan, config, ns);
+  else await setUpRoot(plan, ns, childPid);
+  for (const [filter, tool, family] of [
+    [plan.filter4, plan.tools.iptablesRestore, 'netfilter'],
+    [plan.filter6, plan.tools.ip6tablesRestore, 'netfilter6'],
+  ] as const) {
+    if (filter === undefined) continue;
+    if (tool === undefined) throw new TypeError(`a plan with ${family} has its tool`);
+    await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, tool], stdin: filter.rules, what: `${family} (${filter.source})` });
+  }
+  if (plan.sysfs !== undefined) await mountSysfs(plan, ns, childPid, plan.sysfs);
+}
+
+/**
+ * A fresh read-only sysfs at the sandbox's `dest`, showing its own network devices. nsenter enters the
+ * sandbox's network and mount namespaces (and, unprivileged, their owning user namespace), then chroots to
+ * the host's root by fd, so that `mount` is the host's binary whatever the profile hides; the target is
+ * the sandbox's directory by fd (opened through /proc/PID/root), which mount is told not to canonicalize.
+ * NOTE: util-linux's `mount -N` cannot do this from a user namespace: it tests that it can switch back to
+ * kiln's own mount namespace, which only the host's root may enter.
+ */
+async function mountSysfs(plan: NetPlan, ns: Namespaces, childPid: number, dest: string): Promise<void> {
+  const l = libc();
+  const root = l.open(ptr(cString('/')), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (root < 0) throw new SyscallError('open', errno(), '/');
+  const target = l.open(ptr(cString(`/proc/${childPid}/root${dest}`)), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (target < 0) {
+    const e = errno();
+    l.close(root);
+    throw new SyscallError('open', e, `the sandbox's ${dest}`);
+  }
+  const r = 3 + ns.fds.length;
+  const t = r + 1;
+  try {
+    await run(
+      { fds: [...ns.fds, root, target], enterNet: ns.enterNet },
+      {
+        argv: [plan.tools.nsenter, ...ns.enterNet, '--mount=/proc/self/fd/4', `--root=/proc/self/fd/${r}`, `--wd=/proc/self/fd/${r}`, plan.tools.mount, '--no-canonicalize', '-n', '-t', 'sysfs', '-o', 'ro,nosuid,nodev,noexec', 'sysfs', `/proc/self/fd/${t}`],
+        what: `mounting a sysfs at ${dest}`,
+      },
+    );
+  } finally {
+    l.close(root);
+    l.close(target);
+  }
+}
+
+/** Entry point: `kiln --kiln-net=3`. Exits 0 once the sandbox's network is ready, 1 if it cannot be. */
+export async function runNetworkSetup(configFd: number): Promise<number> {
+  // Nothing of ours reaches slirp4netns but what it is given: above all not the ready pipe, whose end of
+  // file tells the init stage that the set-up failed.
+  closeExtraFds(new Set());
+  let config: SetupConfig | undefined;
+  try {
+    const text = readText(`/proc/self/fd/${configFd}`);
+    if (text === undefined) throw new SetupError('the set-up configuration is missing');
+    config = JSON.parse(text) as SetupConfig;
+    libc().close(configFd);
+    const childPid = readChildPid(SETUP_FDS.status);
+    await setUp(config, childPid);
+    writeAll(SETUP_FDS.ready, new Uint8Array([1]));
+    return 0;
+  } catch (e) {
+    const what = config?.plan.mode === 'user' ? 'user-mode network' : 'network';
+    writeAll(2, `kiln: ${what}${config?.name ? ` of sandbox ${config.name}` : ''}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
