@@ -170,12 +170,22 @@ async function deviceAddress(plan: NetPlan, device: string): Promise<HostAddress
   return info?.local !== undefined && info.prefixlen !== undefined ? { address: info.local, prefix: info.prefixlen } : undefined;
 }
 
-/** Duplicate address detection: true if no host on `device`'s segment answers for `address`. */
+/**
+ * Duplicate address detection (iputils' arping -D: one probe, a second for replies, as Firejail's own ARP
+ * check takes): true if no host on `device`'s segment answers for `address`. Without arping, the address
+ * is taken as free, and the launch says so under --debug.
+ */
 async function addressFree(plan: NetPlan, device: string, address: string): Promise<boolean> {
   if (plan.tools.arping === undefined) return true;
-  const proc = Bun.spawn([plan.tools.arping, '-D', '-q', '-c', '1', '-w', '1', '-I', device, address], { stdio: ['ignore', 'ignore', 'ignore'] });
-  return (await proc.exited) === 0;
+  const proc = Bun.spawn([plan.tools.arping, '-D', '-q', '-c', '1', '-w', '1', '-I', device, address], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code === 0) return true;
+  if (code === 1 && err.trim() === '') return false;
+  throw new SetupError(`checking whether ${address} is free on ${device} failed (arping exit status ${code}${err.trim() !== '' ? `: ${err.trim().split('\n')[0]}` : ''})`);
 }
+
+/** How many taken addresses kiln passes over before it gives up (each costs arping's second). */
+const MAX_DAD_TRIES = 8;
 
 interface Configured {
   readonly name: string;
@@ -210,10 +220,12 @@ async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number
       if (n < lo || n > hi) throw new SetupError(`--iprange: ${a} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
     }
   }
-  for (const candidate of addressCandidates(own.address, prefix, req.range, new Set())) {
+  const candidates = addressCandidates(own.address, prefix, req.range, new Set());
+  for (const candidate of candidates.slice(0, MAX_DAD_TRIES)) {
     if (await addressFree(plan, iface.device, candidate)) return { name: iface.name, address: candidate, prefix, gateway: own.address };
   }
-  throw new SetupError(`--net=${iface.device}: no free address left in ${req.range !== undefined ? req.range.join('-') : `${numberToIpv4(ipv4ToNumber(own.address))}/${prefix}`}`);
+  const where = req.range !== undefined ? req.range.join('-') : `${numberToIpv4(ipv4ToNumber(own.address))}/${prefix}`;
+  throw new SetupError(`--net=${iface.device}: ${candidates.length === 0 ? 'no address left' : `the first ${Math.min(MAX_DAD_TRIES, candidates.length)} candidate addresses are in use`} in ${where}; give one with --ip or a range with --iprange`);
 }
 
 /** The host-side commands that make an interface and put it into the namespace at fd 3. */
