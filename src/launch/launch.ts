@@ -4,7 +4,7 @@
  */
 import { SyscallError } from '../errors.ts';
 import type { LaunchPlan } from '../plan/types.ts';
-import { joinFields, type RegistryEntry } from '../registry/entry.ts';
+import { joinFields, type RegistryEntry, type RegistryNetwork } from '../registry/entry.ts';
 import { describeFilesystem } from '../plan/fs-log.ts';
 import { startOutputRelay } from './output.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
@@ -81,6 +81,18 @@ function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; st
   }
 }
 
+function registryNetwork(plan: LaunchPlan): RegistryNetwork {
+  const net = plan.network;
+  if (net === undefined) throw new TypeError('a plan with a network');
+  return {
+    mode: net.mode,
+    interfaces: net.mode === 'user' ? [{ name: net.user?.name ?? 'eth0', device: 'slirp4netns' }] : net.interfaces.map((i) => ({ name: i.name, device: i.device })),
+    ...(net.filter4 !== undefined ? { filter4: net.filter4.source } : {}),
+    ...(net.filter6 !== undefined ? { filter6: net.filter6.source } : {}),
+    dns: net.dns,
+  };
+}
+
 function startNetwork(net: NetPlan, meta: LaunchMeta, name: string, helperDir: string | undefined): StartedNetwork {
   const started = startNetworkSetup({ plan: net, name: name !== '' ? name : String(process.pid), ...(helperDir !== undefined && net.mode === 'user' ? { log: `${helperDir}/slirp4netns.log` } : {}) });
   meta.debug(`network set-up stage (pid ${started.pid}): ${net.mode === 'user' ? 'slirp4netns' : net.interfaces.map((i) => `${i.kind} on ${i.device}`).join(', ')}`);
@@ -119,6 +131,7 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     ...(meta.protocols !== undefined ? { protocols: meta.protocols } : {}),
     ...joinFields(plan),
     fs: describeFilesystem(plan),
+    ...(plan.network !== undefined ? { network: registryNetwork(plan) } : {}),
     ...(helpers !== undefined
       ? { helpers: helpers.started.helpers.map((h) => ({ name: h.name, pid: h.pid, ...(h.display !== undefined ? { display: h.display } : {}) })) }
       : {}),

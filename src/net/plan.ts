@@ -167,7 +167,7 @@ export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | un
   if (mode === 'user') {
     const { user, warnings } = planUser(policy, net.interfaces);
     return {
-      plan: { mode, tools, user, interfaces: [], ...filters, ...(sysfs !== undefined ? { sysfs } : {}) },
+      plan: { mode, tools, user, interfaces: [], ...filters, ...(sysfs !== undefined ? { sysfs } : {}), dns: policy.dns.length > 0 ? policy.dns : [user.dns] },
       warnings,
       dns: policy.dns.length > 0 ? policy.dns : [user.dns],
     };
@@ -181,6 +181,7 @@ export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | un
       ...(policy.defaultGateway !== undefined ? { defaultGateway: policy.defaultGateway } : {}),
       ...filters,
       ...(sysfs !== undefined ? { sysfs } : {}),
+      dns: policy.dns,
     },
     warnings: [],
     dns: policy.dns,

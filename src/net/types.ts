@@ -96,4 +96,6 @@ export interface NetPlan {
    * /sys/class/net shows the sandbox's devices. Absent: the profile hides /sys.
    */
   readonly sysfs?: string;
+  /** The DNS servers the sandbox's resolv.conf names (empty: the host's resolv.conf, unchanged). */
+  readonly dns: readonly string[];
 }

@@ -43,8 +43,39 @@ export interface RegistryEntry {
   readonly env?: EnvChanges;
   /** The filesystem steps of the launch, one line each (plan/fs-log.ts), for --fs.print. */
   readonly fs?: readonly string[];
+  /**
+   * The sandbox's network, for --net.print, --netfilter.print, --dns.print, --netstats and --bandwidth:
+   * `user` (slirp4netns) or `root` (Firejail's interfaces), with the interfaces as planned (the addresses
+   * the set-up stage chose are read from the namespace itself), the filters' sources and the DNS servers.
+   * Absent: the host's network, `net none`, or a named namespace.
+   */
+  readonly network?: RegistryNetwork;
   /** Programs running beside the sandbox for it (the D-Bus proxy, a nested X server), for --list and --tree. */
   readonly helpers?: readonly { readonly name: string; readonly pid: number; readonly display?: number }[];
+}
+
+export interface RegistryNetwork {
+  readonly mode: 'user' | 'root';
+  /** Each interface: its name inside, and the host device it hangs off (`slirp4netns` in user mode). */
+  readonly interfaces: readonly { readonly name: string; readonly device: string }[];
+  readonly filter4?: string;
+  readonly filter6?: string;
+  readonly dns: readonly string[];
+}
+
+const IFNAME = /^[A-Za-z0-9._@:-]{1,15}$/;
+
+function isNetwork(v: unknown): v is RegistryNetwork {
+  if (typeof v !== 'object' || v === null) return false;
+  const n = v as Record<string, unknown>;
+  return (
+    (n['mode'] === 'user' || n['mode'] === 'root') &&
+    Array.isArray(n['interfaces']) && n['interfaces'].length <= 4 &&
+    n['interfaces'].every((i: unknown) => typeof i === 'object' && i !== null && IFNAME.test(String((i as Record<string, unknown>)['name'])) && /^[A-Za-z0-9._@:-]{1,15}$/.test(String((i as Record<string, unknown>)['device']))) &&
+    (n['filter4'] === undefined || typeof n['filter4'] === 'string') &&
+    (n['filter6'] === undefined || typeof n['filter6'] === 'string') &&
+    isStrings(n['dns']) && (n['dns'] as string[]).length <= 3
+  );
 }
 
 function isHelper(v: unknown): boolean {
@@ -126,6 +157,7 @@ export function parseEntry(text: string): RegistryEntry | undefined {
     (v.scopeAbstract === undefined || v.scopeAbstract === true) &&
     (v.env === undefined || isEnvChanges(v.env)) &&
     (v.fs === undefined || (isStrings(v.fs) && v.fs.length <= 100_000)) &&
+    (v.network === undefined || isNetwork(v.network)) &&
     (v.helpers === undefined || (Array.isArray(v.helpers) && v.helpers.length <= 8 && v.helpers.every(isHelper)));
   return ok ? (v as RegistryEntry) : undefined;
 }
