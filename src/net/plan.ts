@@ -70,6 +70,8 @@ function planFilters(policy: Policy, facts: HostFacts): { filter4?: NetFilter; f
 /** User mode: one slirp4netns interface; what only a bridge can give is said, not silently dropped. */
 function planUser(policy: Policy, interfaces: readonly NetInterface[]): { user: UserNetwork; warnings: string[] } {
   const warnings: string[] = [];
+  const moved = interfaces.find((i) => i.move === true);
+  if (moved !== undefined) throw new UsageError(`--interface=${moved.device}: moving a host device into the sandbox needs root`);
   const [first, ...rest] = interfaces as [NetInterface, ...NetInterface[]];
   if (rest.length > 0) warnings.push(`an unprivileged sandbox gets one user-mode interface (eth0); ${rest.map((i) => `--net=${i.device}`).join(', ')} add${rest.length === 1 ? 's' : ''} nothing`);
   const ignored = [
@@ -132,10 +134,14 @@ function addressOf(i: NetInterface): AddressRequest {
 
 function planRoot(policy: Policy, facts: HostFacts, interfaces: readonly NetInterface[]): RootInterface[] {
   const out = interfaces.map((i, n): RootInterface => {
-    const kind = deviceKind(facts, i.device);
+    const kind: RootInterface['kind'] = i.move === true ? 'move' : deviceKind(facts, i.device);
+    if (i.move === true && (facts.chroot?.host ?? facts.fs).lstat(`/sys/class/net/${i.device}`) === undefined) {
+      throw new UsageError(`--interface=${i.device}: there is no network device ${i.device} on this host`);
+    }
     if (i.vethName !== undefined && kind !== 'bridge') throw new UsageError(`--veth-name=${i.vethName}: ${i.device} is not a bridge, so there is no veth pair to name`);
     const iface = {
-      name: `eth${n}`,
+      // A moved device keeps its name, as under Firejail.
+      name: i.move === true ? i.device : `eth${n}`,
       kind,
       device: i.device,
       // The set-up stage fills in a name of its own when this is empty (it knows the sandbox's pid).

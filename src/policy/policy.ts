@@ -63,6 +63,8 @@ export interface NetInterface {
   readonly mtu?: number;
   readonly netmask?: string;
   readonly vethName?: string;
+  /** `--interface`: the host device itself is moved into the sandbox (root only). */
+  readonly move?: true;
 }
 
 /**

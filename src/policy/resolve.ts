@@ -133,6 +133,18 @@ function foldCliOnly(draft: Draft, o: { readonly name: string; readonly option: 
       if (o.value === undefined || o.value === '') throw new UsageError(`option '--chroot' needs a directory: --chroot=DIR`);
       draft.p.chroot = o.value;
       return;
+    case 'interface': {
+      // A host device moved into the sandbox's namespace (root only; src/net/plan.ts), beside any `net`.
+      if (o.value === undefined || !/^[A-Za-z0-9._-]{1,15}$/.test(o.value)) throw new UsageError(`option '--interface' needs a network device name: --interface=IFACE`);
+      if (draft.p.net.kind !== 'interfaces') {
+        draft.interfaces.length = 0;
+        draft.p.net = { kind: 'interfaces', interfaces: [] };
+      }
+      if (draft.interfaces.some((i) => i.device === o.value)) throw new UsageError(`${o.option}: interface '${o.value}' is given twice`);
+      if (draft.interfaces.length >= 4) throw new UsageError(`${o.option}: at most 4 network interfaces can be given`);
+      draft.interfaces.push({ device: o.value, move: true });
+      return;
+    }
     default:
       draft.notEnforced.push({ command: o.name, origin: { kind: 'cli', option: o.option } });
   }
