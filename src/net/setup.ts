@@ -199,8 +199,16 @@ async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number
   const req = iface.address;
   if (req.kind === 'none') return { name: iface.name };
   if (req.kind === 'dhcp') throw new SetupError(`--ip=dhcp on ${iface.device}: not supported yet; give --ip=ADDRESS or let kiln choose one`);
-  const own = iface.kind === 'move' ? undefined : await deviceAddress(plan, iface.device);
+  const own = await deviceAddress(plan, iface.device);
   const prefix = iface.prefix ?? own?.prefix;
+  if (iface.kind === 'move') {
+    // A moved device takes its address along, as under Firejail; --ip replaces it.
+    if (req.kind === 'static') {
+      if (prefix === undefined) throw new SetupError(`--ip=${req.address}: ${iface.device} has no IPv4 address to take the netmask from; add --netmask`);
+      return { name: iface.name, address: req.address, prefix };
+    }
+    return own === undefined ? { name: iface.name } : { name: iface.name, address: own.address, prefix: own.prefix };
+  }
   if (req.kind === 'static') {
     if (prefix === undefined) throw new SetupError(`--ip=${req.address}: ${iface.device} has no IPv4 address to take the netmask from; add --netmask`);
     if (own !== undefined) {

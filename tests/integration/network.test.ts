@@ -137,3 +137,151 @@ describe.skipIf(SKIP !== '')('user-mode networking (slirp4netns)', () => {
     expect([r.code, r.stdout.trim()]).toEqual([0, '200']);
   });
 });
+
+/** The world's links, as names (`ip -br link`), without the @peer suffix. */
+function links(w: World): string[] {
+  return w.exec(['ip', '-br', 'link']).stdout.trim().split('\n').map((l) => (l.split(/\s+/)[0] ?? '').replace(/@.*/, '')).sort();
+}
+
+describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () => {
+  let rw: World;
+  let dir: string;
+  const BR = '10.93.0.1';
+  beforeAll(() => {
+    rw = makeWorld('root');
+    dir = mkdtempSync(join(tmpdir(), 'kiln-net-root-'));
+    writeFileSync(join(dir, 'index.html'), 'ok\n');
+    writeFileSync(join(dir, 'drop.net'), DROP_PORT);
+    rw.exec(['ip', 'link', 'add', 'br0', 'type', 'bridge']);
+    rw.exec(['ip', 'addr', 'add', `${BR}/24`, 'dev', 'br0']);
+    rw.exec(['ip', 'link', 'set', 'br0', 'up']);
+    rw.spawn(serverArgv(BR, 8080, dir));
+    expect(eventually(() => rw.exec([...FETCH, `http://${BR}:8080/`]).code === 0)).toBe(true);
+  });
+  afterAll(() => {
+    rw?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('--net=br0: a free address on the bridge\'s network, the bridge as gateway, the server reachable', () => {
+    const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', ...sh(`ip -4 -o addr show dev eth0 | awk '{print $4}'; ip route show default | awk '{print $3}'; ${FETCH.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')} http://${BR}:8080/`)]);
+    expect(r.code).toBe(0);
+    const [addr, gw, status] = r.stdout.trim().split('\n');
+    expect(addr).toMatch(/^10\.93\.0\.\d+\/24$/);
+    expect(addr).not.toBe(`${BR}/24`);
+    expect([gw, status]).toEqual([BR, '200']);
+    // Control: the same fetch without a network of its own works too (the world's network), and with
+    // --net=none it does not.
+    expect(rw.kilnRoot(['--quiet', '--noprofile', '--net=none', ...FETCH, `http://${BR}:8080/`]).code).toBe(3);
+  });
+
+  test('--ip, --mac, --mtu, --veth-name apply; the host end is on the bridge while the sandbox runs and gone after', () => {
+    const p = Bun.spawn([...rw.rootPrefix, '--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.77', '--mac=02:11:22:33:44:55', '--mtu=1400', '--veth-name=kt-host0', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      expect(eventually(() => links(rw).includes('kt-host0'))).toBe(true);
+      expect(rw.exec(['cat', '/sys/class/net/kt-host0/master/uevent']).stdout).toContain('INTERFACE=br0');
+      // The sandbox answers on its address: the world reaches it.
+      expect(eventually(() => rw.exec(['ping', '-c', '1', '-W', '1', '10.93.0.77']).code === 0)).toBe(true);
+    } finally {
+      p.kill(9);
+    }
+    expect(eventually(() => !links(rw).includes('kt-host0'))).toBe(true);
+    const inside = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.78', '--mac=02:11:22:33:44:56', '--mtu=1400', ...sh('cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip -4 -o addr show dev eth0 | awk \'{print $4}\'')]);
+    expect([inside.code, inside.stdout.trim().split('\n')]).toEqual([0, ['02:11:22:33:44:56', '1400', '10.93.0.78/24']]);
+  });
+
+  test('an address outside the bridge\'s network, or in use, stops the launch before the program runs', () => {
+    const marker = join(dir, 'ran');
+    const outside = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.94.0.5', 'touch', marker]);
+    expect(outside.code).toBe(1);
+    const taken = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', `--ip=${BR}`, 'touch', marker]);
+    expect(taken.code).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+    const control = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.79', 'touch', marker]);
+    expect(control.code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  test('a second sandbox does not take the first one\'s address (ARP duplicate detection)', () => {
+    const p = Bun.spawn([...rw.rootPrefix, '--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.2', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      expect(eventually(() => rw.exec(['ping', '-c', '1', '-W', '1', '10.93.0.2']).code === 0)).toBe(true);
+      // .2 is the first candidate after the bridge's .1.
+      const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', ...sh("ip -4 -o addr show dev eth0 | awk '{print $4}'")]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^10\.93\.0\.\d+\/24$/);
+      expect(r.stdout.trim()).not.toBe('10.93.0.2/24');
+    } finally {
+      p.kill(9);
+    }
+  });
+
+  test('the filter holds against the root program: CAP_NET_ADMIN is gone (control: with net none it has it)', () => {
+    const script = `iptables -F OUTPUT; ${FETCH.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')} http://${BR}:8080/`;
+    const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', `--netfilter=${join(dir, 'drop.net')},8080`, ...sh(script)]);
+    expect(r.code).toBe(3);
+    const control = rw.kilnRoot(['--quiet', '--noprofile', '--net=none', 'iptables', '-A', 'OUTPUT', '-j', 'ACCEPT']);
+    expect(control.code).toBe(0);
+  });
+
+  test('SIGKILL of kiln mid-run leaves no interface in the world', () => {
+    const before = links(rw);
+    const p = Bun.spawn([...rw.rootPrefix, '--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.90', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(eventually(() => links(rw).length > before.length)).toBe(true);
+    p.kill(9);
+    expect(eventually(() => links(rw).join() === before.join())).toBe(true);
+  });
+
+  test('macvlan on an Ethernet device: the sandbox reaches a peer on that segment', () => {
+    // A veth pair stands in for the Ethernet: wa stays in the world, wb goes to a peer namespace with a server.
+    const peer = `kt-peer-${process.pid}`;
+    expect(run(['ip', 'netns', 'add', peer]).code).toBe(0);
+    let server: ReturnType<typeof Bun.spawn> | undefined;
+    try {
+      rw.exec(['ip', 'link', 'add', 'wa', 'type', 'veth', 'peer', 'name', 'wb', 'netns', peer]);
+      rw.exec(['ip', 'link', 'set', 'wa', 'up']);
+      run(['ip', '-n', peer, 'addr', 'add', '10.95.0.1/24', 'dev', 'wb']);
+      run(['ip', '-n', peer, 'link', 'set', 'wb', 'up']);
+      run(['ip', '-n', peer, 'link', 'set', 'lo', 'up']);
+      server = Bun.spawn(['ip', 'netns', 'exec', peer, ...serverArgv('10.95.0.1', 8080, dir)], { stdio: ['ignore', 'ignore', 'ignore'] });
+      expect(eventually(() => run(['ip', 'netns', 'exec', peer, ...FETCH, 'http://10.95.0.1:8080/']).code === 0)).toBe(true);
+      const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=wa', '--ip=10.95.0.5', '--netmask=255.255.255.0', ...FETCH, 'http://10.95.0.1:8080/']);
+      expect([r.code, r.stdout.trim()]).toEqual([0, '200']);
+      // Control: without the macvlan the world has no route to the peer.
+      expect(rw.exec([...FETCH, 'http://10.95.0.1:8080/']).code).toBe(3);
+    } finally {
+      server?.kill(9);
+      run(['ip', 'netns', 'del', peer]);
+      rw.exec(['ip', 'link', 'del', 'wa']);
+    }
+  });
+
+  test('--interface moves a device in and keeps its name; it is out of the world while the sandbox runs', () => {
+    // NOTE: a veth stands in for a physical device. The kernel destroys a virtual device with the
+    // namespace (a physical one goes back to the host's first namespace), so the pair is gone after.
+    rw.exec(['ip', 'link', 'add', 'mv0', 'type', 'veth', 'peer', 'name', 'mv1']);
+    try {
+      const r = rw.kilnRoot(['--quiet', '--noprofile', '--interface=mv0', ...sh('ls /sys/class/net; ip -br link show mv0 >/dev/null && echo present')]);
+      expect([r.code, r.stdout.trim().split('\n')]).toEqual([0, ['lo', 'mv0', 'present']]);
+      expect(eventually(() => !links(rw).includes('mv1'))).toBe(true);
+      // Control: without --interface the sandbox has the world's devices, mv0 among them.
+      rw.exec(['ip', 'link', 'add', 'mv0', 'type', 'veth', 'peer', 'name', 'mv1']);
+      expect(rw.kilnRoot(['--quiet', '--noprofile', 'ls', '/sys/class/net']).stdout.trim().split('\n')).toContain('mv0');
+    } finally {
+      rw.exec(['ip', 'link', 'del', 'mv0']);
+    }
+  });
+
+  test('--netns=NAME runs the sandbox in that namespace (control: a missing name is refused)', () => {
+    const name = `kt-named-${process.pid}`;
+    expect(run(['ip', 'netns', 'add', name]).code).toBe(0);
+    try {
+      const want = run(['stat', '-L', '-c', '%i', `/run/netns/${name}`]).stdout.trim();
+      const r = run([...rw.rootPrefix.slice(4), '--quiet', '--noprofile', `--netns=${name}`, 'stat', '-L', '-c', '%i', '/proc/self/ns/net']);
+      expect([r.code, r.stdout.trim()]).toEqual([0, want]);
+      expect(run([...rw.rootPrefix.slice(4), '--quiet', '--noprofile', '--netns=kt-no-such-ns', 'true']).code).not.toBe(0);
+    } finally {
+      run(['ip', 'netns', 'del', name]);
+    }
+  });
+});
