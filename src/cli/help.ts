@@ -49,6 +49,16 @@ Differences from Firejail:
   - --appimage FILE [ARGS] mounts a type 2 AppImage with squashfuse (packages
     squashfuse, fuse3), never a loop device, and runs its AppRun with APPDIR,
     APPIMAGE, ARGV0 and OWD set; type 1 AppImages are refused.
+  - Networks (docs/network.md). As root, --net=BRIDGE|ETHERNET, --interface
+    and --netns work as in Firejail (iproute2; ARP checks the address, which
+    takes a second, as in Firejail), and the program never keeps
+    CAP_NET_ADMIN, so it cannot undo its filter. An unprivileged user gets a
+    private network too: --net=ANY gives eth0 through slirp4netns (package
+    slirp4netns), 10.0.2.100/24, gateway .2, DNS .3, the host's loopback out
+    of reach; --ip picks another address and network, --mtu and --dns apply,
+    bridge-only options warn. netfilter/netfilter6 load Firejail's .net files
+    with iptables-restore (package iptables) in the sandbox's namespace, for
+    users too. If any of it fails, the program does not start.
 
 kiln options:
   --help                 show this text
