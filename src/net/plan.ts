@@ -44,7 +44,6 @@ function needTool(facts: HostFacts, name: string, pkg: string, why: string): str
 
 function planTools(facts: HostFacts, mode: 'user' | 'root', policy: Policy): NetTools {
   const filtered = policy.netfilter !== undefined;
-  const dhcp = policy.net.kind === 'interfaces' && policy.net.interfaces.some((i) => i.ip === 'dhcp');
   const arping = mode === 'root' ? findTool(facts, 'arping') : undefined;
   return {
     ip: needTool(facts, 'ip', 'iproute2', 'a sandbox network'),
@@ -54,7 +53,6 @@ function planTools(facts: HostFacts, mode: 'user' | 'root', policy: Policy): Net
     ...(filtered ? { iptablesRestore: needTool(facts, 'iptables-restore', 'iptables', 'netfilter') } : {}),
     ...(policy.netfilter6 !== undefined ? { ip6tablesRestore: needTool(facts, 'ip6tables-restore', 'iptables', 'netfilter6') } : {}),
     ...(arping !== undefined ? { arping } : {}),
-    ...(dhcp ? { dhclient: needTool(facts, 'dhclient', 'isc-dhcp-client', '--ip=dhcp') } : {}),
   };
 }
 
@@ -127,7 +125,7 @@ function deviceKind(facts: HostFacts, device: string): 'bridge' | 'macvlan' | 'i
 
 function addressOf(i: NetInterface): AddressRequest {
   if (i.ip === 'none') return { kind: 'none' };
-  if (i.ip === 'dhcp') return { kind: 'dhcp' };
+  if (i.ip === 'dhcp' || i.ip6 === 'dhcp') throw new UsageError(`--${i.ip === 'dhcp' ? 'ip' : 'ip6'}=dhcp on ${i.device}: not supported yet (docs/network.md); give an address, or let kiln choose one`);
   if (i.ip !== undefined) return { kind: 'static', address: i.ip };
   return { kind: 'auto', ...(i.iprange !== undefined ? { range: i.iprange } : {}) };
 }

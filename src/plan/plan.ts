@@ -102,6 +102,9 @@ function planCapabilities(policy: Policy, facts: HostFacts, withInit: boolean, r
 function planWarnings(policy: Policy, facts: HostFacts): string[] {
   const w: string[] = [];
   if (policy.noroot && facts.isRoot) w.push('noroot option is not available when running as root');
+  if (policy.net.kind === 'netns' && (policy.netfilter !== undefined || policy.netfilter6 !== undefined)) {
+    w.push(`netfilter is not loaded into the named namespace ${policy.net.name}, which other programs share; configure its firewall with ip netns exec`);
+  }
   if (policy.nogroups && !facts.isRoot) {
     w.push('nogroups: an unprivileged user namespace cannot drop supplementary groups (they show as nogroup but still grant access)');
   }
