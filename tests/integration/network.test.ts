@@ -232,6 +232,35 @@ describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () =>
     expect(eventually(() => links(rw).join() === before.join())).toBe(true);
   });
 
+  /** The set-up stage's pid, while it runs (`kiln --kiln-net=3`). */
+  const setupStage = () => run(['pgrep', '-f', '^/proc/self/exe --kiln-net=3$']).stdout.trim();
+
+  test('SIGKILL of the set-up stage mid-way: the program never runs, nothing is left (control: undisturbed it runs)', async () => {
+    const marker = join(dir, 'ran-killed-stage');
+    const before = links(rw);
+    // Without --ip the stage spends a second in arping: the window in which it is killed.
+    const p = Bun.spawn([...rw.rootPrefix, '--quiet', '--noprofile', '--net=br0', 'touch', marker], { stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(eventually(() => setupStage() !== '', 200, 5)).toBe(true);
+    run(['kill', '-9', ...setupStage().split('\n')]);
+    expect(await p.exited).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+    expect(eventually(() => links(rw).join() === before.join())).toBe(true);
+    const control = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', 'touch', marker]);
+    expect(control.code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  test('SIGKILL of kiln while the stage works: the stage ends, the program never runs, no interface is left', () => {
+    const marker = join(dir, 'ran-killed-kiln');
+    const before = links(rw);
+    const p = Bun.spawn([...rw.rootPrefix, '--quiet', '--noprofile', '--net=br0', 'touch', marker], { stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(eventually(() => setupStage() !== '', 200, 5)).toBe(true);
+    p.kill(9);
+    expect(eventually(() => setupStage() === '')).toBe(true);
+    expect(eventually(() => links(rw).join() === before.join())).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   test('macvlan on an Ethernet device: the sandbox reaches a peer on that segment', () => {
     // A veth pair stands in for the Ethernet: wa stays in the world, wb goes to a peer namespace with a server.
     const peer = `kt-peer-${process.pid}`;
