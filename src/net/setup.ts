@@ -22,7 +22,7 @@ import { closeExtraFds } from '../launch/fds.ts';
 import { readText, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { spawnLibc } from '../helpers/libc-spawn.ts';
-import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4 } from './address.ts';
+import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4, sameNetwork } from './address.ts';
 import { SETUP_FDS, type SetupConfig } from './start.ts';
 import type { NetPlan, RootInterface } from './types.ts';
 
@@ -272,6 +272,9 @@ async function setUpRoot(plan: NetPlan, ns: Namespaces, childPid: number): Promi
   await run(ns, { argv: [plan.tools.ip, '-batch', '-'], stdin: `${host.join('\n')}\n`, what: 'making the interfaces' });
   const inside = plan.interfaces.flatMap((iface, i) => sandboxCommands(configured[i] ?? { name: iface.name }, iface.mac, iface.mtu, iface.ip6));
   const gw = plan.defaultGateway ?? configured.find((c) => c.gateway !== undefined)?.gateway;
+  if (plan.defaultGateway !== undefined && !configured.some((c) => c.address !== undefined && c.prefix !== undefined && sameNetwork(c.address, plan.defaultGateway ?? '', c.prefix))) {
+    throw new SetupError(`--defaultgw=${plan.defaultGateway} is not in the network of any of the sandbox's interfaces (${configured.flatMap((c) => (c.address !== undefined ? [`${c.address}/${c.prefix ?? 24}`] : [])).join(', ') || 'none has an address'})`);
+  }
   if (gw !== undefined) inside.push(`route add default via ${gw}`);
   await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${inside.join('\n')}\n`, what: 'configuring the interfaces' });
 }

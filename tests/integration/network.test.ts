@@ -190,6 +190,17 @@ describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () =>
     expect([inside.code, inside.stdout.trim().split('\n')]).toEqual([0, ['02:11:22:33:44:56', '1400', '10.93.0.78/24']]);
   });
 
+  test('--iprange, --ip6 and --defaultgw apply; a gateway outside every interface\'s network is refused', () => {
+    const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--iprange=10.93.0.200,10.93.0.201', '--ip6=fd00:93::5/64', '--defaultgw=10.93.0.254', ...sh("ip -4 -o addr show dev eth0 | awk '{print $4}'; ip -6 -o addr show dev eth0 scope global | awk '{print $4}'; ip route show default | awk '{print $3}'")]);
+    expect(r.code).toBe(0);
+    const [v4, v6, gw] = r.stdout.trim().split('\n');
+    expect(['10.93.0.200/24', '10.93.0.201/24']).toContain(v4 ?? '');
+    expect([v6, gw]).toEqual(['fd00:93::5/64', '10.93.0.254']);
+    const marker = join(dir, 'ran-gw');
+    expect(rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.93.0.80', '--defaultgw=10.99.0.1', 'touch', marker]).code).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   test('an address outside the bridge\'s network, or in use, stops the launch before the program runs', () => {
     const marker = join(dir, 'ran');
     const outside = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.94.0.5', 'touch', marker]);
