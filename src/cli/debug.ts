@@ -13,7 +13,7 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
   lines.push('kiln: bwrap options (passed in the --args memfd):');
   const options = toBwrapArgs(plan, {
     blobFds: plan.blobs.map((_, i) => -1 - i),
-    ...(plan.helpers.length > 0 ? { helperDir: '$HELPERS', display: 0 } : {}),
+    ...(plan.helpers.length > 0 || plan.network !== undefined ? { helperDir: '$HELPERS', display: 0 } : {}),
   });
   let line = '  ';
   for (const arg of options) {
@@ -38,6 +38,11 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
     lines.push(`kiln: helper ${h.name}: ${quote(h.path)} ${words(h.args)}${h.argsFile !== undefined ? ` (args file: ${words(h.argsFile)})` : ''}`);
   }
   for (const step of plan.preExec) lines.push(`kiln: before exec: ${JSON.stringify(step)}`);
+  const net = plan.network;
+  if (net !== undefined) {
+    const ifaces = net.mode === 'user' ? [`${net.user?.name ?? 'eth0'} (slirp4netns ${net.user?.address ?? ''}/${net.user?.network.prefix ?? ''}, mtu ${net.user?.mtu ?? ''})`] : net.interfaces.map((i) => `${i.name} (${i.kind} on ${i.device}, address ${i.address.kind === 'static' ? i.address.address : i.address.kind})`);
+    lines.push(`kiln: network set-up stage (${net.mode}): ${ifaces.join(', ')}${net.filter4 !== undefined ? `; netfilter ${net.filter4.source}` : ''}${net.filter6 !== undefined ? `; netfilter6 ${net.filter6.source}` : ''}${net.sysfs !== undefined ? `; sysfs at ${net.sysfs}` : ''}`);
+  }
   for (const path of plan.missing) lines.push(`kiln: not found, skipped: ${path}`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { joinFields, type RegistryEntry, type RegistryNetwork } from '../registr
 import { describeFilesystem } from '../plan/fs-log.ts';
 import { startOutputRelay } from './output.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
-import { mkdirAll, openForWriting } from '../sys/fs.ts';
+import { mkdirAll, openForWriting, writeAll } from '../sys/fs.ts';
 import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
 import { startNetworkSetup, type StartedNetwork } from '../net/start.ts';
 import type { NetPlan } from '../net/types.ts';
@@ -17,6 +17,7 @@ import { callerIgnored, planSignals } from './signals.ts';
 import { checkLimits } from './pre-exec.ts';
 import { HostError } from '../errors.ts';
 import { isExecutableFile } from '../sys/fs.ts';
+import { libc } from '../sys/libc.ts';
 
 /**
  * A cached plan names tini and env by path; if one has gone since, say which package brings it back
@@ -65,10 +66,23 @@ function makeHelperDir(registryDir: string): string {
   return dir;
 }
 
+/** A new file, the caller's, mode 0600 (a root sandbox reads it through a bind). */
+function writeNewFile(path: string, text: string): void {
+  const fd = openForWriting(path, false);
+  try {
+    writeAll(fd, text);
+  } finally {
+    libc().close(fd);
+  }
+}
+
 function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; started: StartedHelpers } | undefined {
-  // slirp4netns (user-mode networking) writes its messages there too.
-  if (plan.helpers.length === 0 && plan.network?.mode !== 'user') return undefined;
+  // slirp4netns (user-mode networking) writes its messages there too; --ip=dhcp keeps the lease's
+  // resolv.conf there, and udhcpc's event script (a link to kiln).
+  if (plan.helpers.length === 0 && plan.network?.mode !== 'user' && plan.network?.interfaces.every((i) => i.address.kind !== 'dhcp') !== false) return undefined;
   const dir = makeHelperDir(meta.registryDir);
+  // The bind's source must exist before bwrap runs; the set-up stage fills it in place.
+  if (plan.network?.dhcpResolv === true) writeNewFile(`${dir}/resolv.conf`, '');
   try {
     const callerEnv = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const started = startHelpers(plan.helpers, dir, callerEnv);
@@ -94,7 +108,12 @@ function registryNetwork(plan: LaunchPlan): RegistryNetwork {
 }
 
 function startNetwork(net: NetPlan, meta: LaunchMeta, name: string, helperDir: string | undefined): StartedNetwork {
-  const started = startNetworkSetup({ plan: net, name: name !== '' ? name : String(process.pid), ...(helperDir !== undefined && net.mode === 'user' ? { log: `${helperDir}/slirp4netns.log` } : {}) });
+  const started = startNetworkSetup({
+    plan: net,
+    name: name !== '' ? name : String(process.pid),
+    ...(helperDir !== undefined ? { helperDir } : {}),
+    ...(helperDir !== undefined && net.mode === 'user' ? { log: `${helperDir}/slirp4netns.log` } : {}),
+  });
   meta.debug(`network set-up stage (pid ${started.pid}): ${net.mode === 'user' ? 'slirp4netns' : net.interfaces.map((i) => `${i.kind} on ${i.device}`).join(', ')}`);
   return started;
 }

@@ -45,6 +45,7 @@ function needTool(facts: HostFacts, name: string, pkg: string, why: string): str
 function planTools(facts: HostFacts, mode: 'user' | 'root', policy: Policy): NetTools {
   const filtered = policy.netfilter !== undefined;
   const arping = mode === 'root' ? findTool(facts, 'arping') : undefined;
+  const dhcp = mode === 'root' && policy.net.kind === 'interfaces' && policy.net.interfaces.some((i) => i.ip === 'dhcp');
   return {
     ip: needTool(facts, 'ip', 'iproute2', 'a sandbox network'),
     nsenter: needTool(facts, 'nsenter', 'util-linux', 'a sandbox network'),
@@ -53,6 +54,7 @@ function planTools(facts: HostFacts, mode: 'user' | 'root', policy: Policy): Net
     ...(filtered ? { iptablesRestore: needTool(facts, 'iptables-restore', 'iptables', 'netfilter') } : {}),
     ...(policy.netfilter6 !== undefined ? { ip6tablesRestore: needTool(facts, 'ip6tables-restore', 'iptables', 'netfilter6') } : {}),
     ...(arping !== undefined ? { arping } : {}),
+    ...(dhcp ? { udhcpc: needTool(facts, 'udhcpc', 'udhcpc', '--ip=dhcp') } : {}),
   };
 }
 
@@ -125,7 +127,8 @@ function deviceKind(facts: HostFacts, device: string): 'bridge' | 'macvlan' | 'i
 
 function addressOf(i: NetInterface): AddressRequest {
   if (i.ip === 'none') return { kind: 'none' };
-  if (i.ip === 'dhcp' || i.ip6 === 'dhcp') throw new UsageError(`--${i.ip === 'dhcp' ? 'ip' : 'ip6'}=dhcp on ${i.device}: not supported yet (docs/network.md); give an address, or let kiln choose one`);
+  if (i.ip6 === 'dhcp') throw new UsageError(`--ip6=dhcp on ${i.device}: not supported yet (docs/network.md); give an address with --ip6`);
+  if (i.ip === 'dhcp') return { kind: 'dhcp' };
   if (i.ip !== undefined) return { kind: 'static', address: i.ip };
   return { kind: 'auto', ...(i.iprange !== undefined ? { range: i.iprange } : {}) };
 }
@@ -186,6 +189,7 @@ export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | un
       ...filters,
       ...(sysfs !== undefined ? { sysfs } : {}),
       dns: policy.dns,
+      ...(interfaces.some((i) => i.address.kind === 'dhcp') && policy.dns.length === 0 ? { dhcpResolv: true } : {}),
     },
     warnings: [],
     dns: policy.dns,

@@ -19,10 +19,11 @@
  */
 import { SyscallError } from '../errors.ts';
 import { closeExtraFds } from '../launch/fds.ts';
-import { readText, writeAll } from '../sys/fs.ts';
+import { readLink, readText, realPath, writeAll } from '../sys/fs.ts';
+import { DHCP_EVENT_NAME, type DhcpLease } from './dhcp-event.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { spawnLibc } from '../helpers/libc-spawn.ts';
-import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4, sameNetwork } from './address.ts';
+import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4, prefixOfNetmask, sameNetwork } from './address.ts';
 import { SETUP_FDS, type SetupConfig } from './start.ts';
 import type { NetPlan, RootInterface } from './types.ts';
 
@@ -31,6 +32,7 @@ const O_WRONLY = 1;
 const O_CREAT = 0o100;
 const O_APPEND = 0o2000;
 const O_CLOEXEC = 0o2000000;
+const O_TRUNC = 0o1000;
 const O_DIRECTORY = 0o200000;
 const O_NOFOLLOW = 0o400000;
 const O_PATH = 0o10000000;
@@ -198,7 +200,7 @@ interface Configured {
 async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number): Promise<Configured> {
   const req = iface.address;
   if (req.kind === 'none') return { name: iface.name };
-  if (req.kind === 'dhcp') throw new SetupError(`--ip=dhcp on ${iface.device}: not supported yet; give --ip=ADDRESS or let kiln choose one`);
+  if (req.kind === 'dhcp') return { name: iface.name }; // addressed after the lease (setUpRoot)
   const own = await deviceAddress(plan, iface.device);
   const prefix = iface.prefix ?? own?.prefix;
   if (iface.kind === 'move') {
@@ -265,18 +267,67 @@ function sandboxCommands(c: Configured, mac: string | undefined, mtu: number | u
   ];
 }
 
-async function setUpRoot(plan: NetPlan, ns: Namespaces, childPid: number): Promise<void> {
+async function setUpRoot(plan: NetPlan, config: SetupConfig, ns: Namespaces, childPid: number): Promise<void> {
   const configured: Configured[] = [];
   for (const [i, iface] of plan.interfaces.entries()) configured.push(await resolveAddress(plan, iface, i));
   const host = plan.interfaces.flatMap((iface, i) => hostCommands(iface, iface.hostName !== '' ? iface.hostName : `kiln${childPid}.${i}`));
   await run(ns, { argv: [plan.tools.ip, '-batch', '-'], stdin: `${host.join('\n')}\n`, what: 'making the interfaces' });
   const inside = plan.interfaces.flatMap((iface, i) => sandboxCommands(configured[i] ?? { name: iface.name }, iface.mac, iface.mtu, iface.ip6));
+  await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${inside.join('\n')}\n`, what: 'configuring the interfaces' });
+  // --ip=dhcp: the interfaces are up; ask for a lease on each, then address them as it says.
+  const dns: string[] = [];
+  const leased: string[] = [];
+  for (const [i, iface] of plan.interfaces.entries()) {
+    if (iface.address.kind !== 'dhcp') continue;
+    const lease = await requestLease(plan, config, ns, iface.name);
+    const prefix = prefixOfNetmask(lease.subnet);
+    configured[i] = { name: iface.name, address: lease.ip, prefix, ...(lease.router !== undefined ? { gateway: lease.router } : {}) };
+    leased.push(`addr add ${lease.ip}/${prefix} dev ${iface.name}`);
+    dns.push(...lease.dns);
+  }
   const gw = plan.defaultGateway ?? configured.find((c) => c.gateway !== undefined)?.gateway;
   if (plan.defaultGateway !== undefined && !configured.some((c) => c.address !== undefined && c.prefix !== undefined && sameNetwork(c.address, plan.defaultGateway ?? '', c.prefix))) {
     throw new SetupError(`--defaultgw=${plan.defaultGateway} is not in the network of any of the sandbox's interfaces (${configured.flatMap((c) => (c.address !== undefined ? [`${c.address}/${c.prefix ?? 24}`] : [])).join(', ') || 'none has an address'})`);
   }
-  if (gw !== undefined) inside.push(`route add default via ${gw}`);
-  await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${inside.join('\n')}\n`, what: 'configuring the interfaces' });
+  const last = [...leased, ...(gw !== undefined ? [`route add default via ${gw}`] : [])];
+  if (last.length > 0) await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.ip, '-batch', '-'], stdin: `${last.join('\n')}\n`, what: 'setting the addresses and the default route' });
+  if (plan.dhcpResolv === true) writeResolvConf(config, [...new Set(dns)].slice(0, 3));
+}
+
+/**
+ * One DHCP lease for `name`: busybox's udhcpc in the sandbox's network namespace, in the foreground, quitting
+ * once it has a lease (-q) or giving up (-n) after three tries a second apart. Its event script is kiln
+ * itself (dhcp-event.ts), which only records the lease; kiln configures the interface.
+ * NOTE: the lease is not renewed; the sandbox keeps the address for its life (docs/network.md).
+ */
+async function requestLease(plan: NetPlan, config: SetupConfig, ns: Namespaces, name: string): Promise<DhcpLease> {
+  const dir = config.helperDir;
+  if (plan.tools.udhcpc === undefined || dir === undefined) throw new TypeError('--ip=dhcp plans udhcpc and a helper directory');
+  const script = `${dir}/${DHCP_EVENT_NAME}`;
+  if (readLink(script) === undefined) {
+    const self = realPath('/proc/self/exe');
+    if (self === undefined || libc().symlink(ptr(cString(self)), ptr(cString(script))) !== 0) throw new SyscallError('symlink', errno(), script);
+  }
+  await run(ns, {
+    argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.udhcpc, '-f', '-q', '-n', '-t', '3', '-T', '1', '-i', name, '-s', script],
+    what: `--ip=dhcp: asking for a lease on ${name}`,
+  });
+  const text = readText(`${dir}/dhcp-${name}.json`);
+  const lease = text === undefined ? undefined : (JSON.parse(text) as DhcpLease);
+  if (lease === undefined) throw new SetupError(`--ip=dhcp: udhcpc got no lease on ${name}`);
+  return lease;
+}
+
+/** The helper directory's resolv.conf, bound over the sandbox's, rewritten in place (the bind keeps its inode). */
+function writeResolvConf(config: SetupConfig, servers: readonly string[]): void {
+  const path = `${config.helperDir ?? ''}/resolv.conf`;
+  const fd = libc().open(ptr(cString(path)), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) throw new SyscallError('open', errno(), path);
+  try {
+    writeAll(fd, servers.map((d) => `nameserver ${d}\n`).join(''));
+  } finally {
+    libc().close(fd);
+  }
 }
 
 async function setUpUser(plan: NetPlan, config: SetupConfig, ns: Namespaces): Promise<void> {
@@ -302,7 +353,7 @@ async function setUp(config: SetupConfig, childPid: number): Promise<void> {
   const enterUser = plan.mode === 'user' ? ['--preserve-credentials', '--user=/proc/self/fd/5'] : [];
   const ns: Namespaces = { fds, enterNet: [...enterUser, '--net=/proc/self/fd/3'] };
   if (plan.mode === 'user') await setUpUser(plan, config, ns);
-  else await setUpRoot(plan, ns, childPid);
+  else await setUpRoot(plan, config, ns, childPid);
   for (const [filter, tool, family] of [
     [plan.filter4, plan.tools.iptablesRestore, 'netfilter'],
     [plan.filter6, plan.tools.ip6tablesRestore, 'netfilter6'],

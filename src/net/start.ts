@@ -28,6 +28,8 @@ export interface SetupConfig {
   readonly log?: string;
   /** The sandbox's name in the registry, for messages. */
   readonly name: string;
+  /** The sandbox's helper directory (slirp4netns' log, --ip=dhcp's resolv.conf and event script). */
+  readonly helperDir?: string;
 }
 
 /** The fds the stage sees: its config, bwrap's status, the init stage's ready pipe, slirp4netns' lifetime. */

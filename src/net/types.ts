@@ -24,7 +24,10 @@ export type AddressRequest =
   | { readonly kind: 'static'; readonly address: string }
   /** `--ip=none`: the interface comes up without an IPv4 address. */
   | { readonly kind: 'none' }
-  /** `--ip=dhcp`: a DHCP client (dhclient) run once in the sandbox's namespace. */
+  /**
+   * `--ip=dhcp`: udhcpc, run once in the sandbox's namespace; kiln itself is its event script (setup.ts)
+   * and configures what the lease says. The lease is not renewed.
+   */
   | { readonly kind: 'dhcp' };
 
 export interface RootInterface {
@@ -69,7 +72,8 @@ export interface NetTools {
   readonly iptablesRestore?: string;
   readonly ip6tablesRestore?: string;
   readonly arping?: string;
-  readonly dhclient?: string;
+  /** busybox's DHCP client (package udhcpc), for --ip=dhcp; it quits once it has a lease (-q). */
+  readonly udhcpc?: string;
 }
 
 /** A firewall loaded into the sandbox's namespace from outside before the program starts. */
@@ -98,4 +102,9 @@ export interface NetPlan {
   readonly sysfs?: string;
   /** The DNS servers the sandbox's resolv.conf names (empty: the host's resolv.conf, unchanged). */
   readonly dns: readonly string[];
+  /**
+   * The sandbox's resolv.conf is `resolv.conf` in its helper directory, bound read-only over the host's,
+   * which the set-up stage fills with the DNS servers a DHCP lease names (--ip=dhcp without --dns).
+   */
+  readonly dhcpResolv?: true;
 }

@@ -10,6 +10,15 @@ export function planNetFiles(ctx: FsContext): void {
     const dest = fs.realpath('/etc/hosts');
     if (dest !== undefined) tree.mount(dest, { kind: 'host', src }, { ro: true });
   }
+  const dhcp = ctx.facts.isRoot && policy.net.kind === 'interfaces' && policy.net.interfaces.some((i) => i.ip === 'dhcp');
+  if (dhcp && policy.dns.length === 0) {
+    // --ip=dhcp: the lease's DNS servers, written by the network set-up stage into the helper directory's
+    // resolv.conf before the program starts (src/net/setup.ts).
+    const dest = fs.realpath('/etc/resolv.conf');
+    if (dest === undefined) ctx.missing.push('/etc/resolv.conf');
+    else tree.mount(dest, { kind: 'helper', socket: 'resolv.conf' }, { ro: true });
+    return;
+  }
   if (policy.dns.length > 0) {
     // NOTE: /etc/resolv.conf is often a symlink into /run (systemd-resolved, resolvconf); the bind goes
     // over its target, so the link keeps working.

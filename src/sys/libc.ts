@@ -22,6 +22,7 @@ const SYMBOLS = {
   getrandom: { args: [FFIType.ptr, FFIType.u64, FFIType.u32], returns: FFIType.i64 },
   unshare: { args: [FFIType.i32], returns: FFIType.i32 },
   setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  symlink: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   statfs: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   mkdir: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },

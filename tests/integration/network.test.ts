@@ -201,6 +201,31 @@ describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () =>
     expect(existsSync(marker)).toBe(false);
   });
 
+  test.skipIf(!hasCommand('udhcpc') || !existsSync('/bin/busybox'))('--ip=dhcp: the lease\'s address, router and DNS server (control: no DHCP server, no launch)', () => {
+    const conf = join(dir, 'udhcpd.conf');
+    writeFileSync(join(dir, 'leases'), '');
+    writeFileSync(conf, ['start 10.93.0.150', 'end 10.93.0.160', 'interface br0', `lease_file ${join(dir, 'leases')}`, `pidfile ${join(dir, 'udhcpd.pid')}`, 'option subnet 255.255.255.0', 'option router 10.93.0.1', 'option dns 10.93.0.53', 'option lease 600', ''].join('\n'));
+    const server = rw.spawn(['/bin/busybox', 'udhcpd', '-f', conf]);
+    try {
+      const r = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=dhcp', ...sh("ip -4 -o addr show dev eth0 | awk '{print $4}'; ip route show default | awk '{print $3}'; grep ^nameserver /etc/resolv.conf")]);
+      expect(r.code).toBe(0);
+      const [addr, gw, ns] = r.stdout.trim().split('\n');
+      expect(addr).toMatch(/^10\.93\.0\.1(5\d|60)\/24$/);
+      expect([gw, ns]).toEqual(['10.93.0.1', 'nameserver 10.93.0.53']);
+    } finally {
+      server.kill();
+    }
+    rw.exec(['ip', 'link', 'add', 'br9', 'type', 'bridge']);
+    rw.exec(['ip', 'link', 'set', 'br9', 'up']);
+    try {
+      const marker = join(dir, 'ran-dhcp');
+      expect(rw.kilnRoot(['--quiet', '--noprofile', '--net=br9', '--ip=dhcp', 'touch', marker]).code).toBe(1);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rw.exec(['ip', 'link', 'del', 'br9']);
+    }
+  });
+
   test('an address outside the bridge\'s network, or in use, stops the launch before the program runs', () => {
     const marker = join(dir, 'ran');
     const outside = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', '--ip=10.94.0.5', 'touch', marker]);
