@@ -7,7 +7,7 @@ import { findExecutable } from '../host/bwrap.ts';
 import { lookupPasswd } from '../host/facts.ts';
 import { closeExtraFds, memfdWithData } from '../launch/fds.ts';
 import { encodeInitConfig, INIT_FLAG, type TransferOp } from '../launch/init-config.ts';
-import { readText, writeAll } from '../sys/fs.ts';
+import { readText, stat, writeAll } from '../sys/fs.ts';
 import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { planJoin, type JoinFacts, type JoinMode, type JoinPlan } from './join.ts';
 import { childrenMap, commandLine, NAMESPACES, namespaceId, noNewPrivs, processIds, processTable, type NamespaceKind } from './proc.ts';
@@ -68,7 +68,55 @@ function gatherFacts(sb: Sandbox, callerUid: number, option: string): JoinFacts 
     lastCap: Number(readText('/proc/sys/kernel/cap_last_cap')?.trim() ?? '40'),
     ownerGid: processIds(sb.entry.pid)?.gid ?? sb.entry.uid,
     ownerHasPasswd: lookupPasswd(sb.entry.uid) !== undefined,
+    ...(isNested(target) ? { nested: true } : {}),
   };
+}
+
+const NS_GET_USERNS = 0xb701;
+const NS_GET_PARENT = 0xb702;
+const F_SETFD = 2;
+
+/** The user namespace above `pid`'s, as an fd; undefined if there is none we may see. */
+function parentUserNs(pid: number): number | undefined {
+  const l = libc();
+  const own = l.open(ptr(cString(`/proc/${pid}/ns/user`)), 0o2000000 /* O_RDONLY | O_CLOEXEC */, 0);
+  if (own < 0) return undefined;
+  const parent = l.ioctl(own, NS_GET_PARENT, ptr(new Uint8Array(8)));
+  l.close(own);
+  return parent < 0 ? undefined : parent;
+}
+
+/** Whether `pid`'s user namespace sits below another one that is not the caller's (see JoinFacts.nested). */
+function isNested(pid: number): boolean {
+  const parent = parentUserNs(pid);
+  if (parent === undefined) return false;
+  const nested = stat(`/proc/self/fd/${parent}`)?.ino !== namespaceId('self', 'user');
+  libc().close(parent);
+  return nested;
+}
+
+/**
+ * Inheritable fds of `pid`'s outer user namespace and, if the network namespace of `pid` is that
+ * namespace's, of the network namespace.
+ */
+function openOuter(pid: number): { user: number; net?: number } | undefined {
+  const l = libc();
+  const user = parentUserNs(pid);
+  if (user === undefined) return undefined;
+  if (l.fcntl(user, F_SETFD, 0) < 0) {
+    l.close(user);
+    return undefined;
+  }
+  const net = l.open(ptr(cString(`/proc/${pid}/ns/net`)), 0 /* O_RDONLY, inherited */, 0);
+  if (net < 0) return { user };
+  const owner = l.ioctl(net, NS_GET_USERNS, ptr(new Uint8Array(8)));
+  const owned = owner >= 0 && stat(`/proc/self/fd/${owner}`)?.ino === stat(`/proc/self/fd/${user}`)?.ino;
+  if (owner >= 0) l.close(owner);
+  if (!owned) {
+    l.close(net);
+    return { user };
+  }
+  return { user, net };
 }
 
 /** The shell a join starts when no program is given: the joining user's login shell. */
@@ -103,12 +151,14 @@ export function execJoin(sb: Sandbox, mode: JoinMode, program: readonly string[]
   const facts = gatherFacts(sb, callerUid, option);
   const argv = program.length > 0 ? program : [joinShell(sb, callerUid)];
   const exeFd = mode === 'all' ? openExe() : -1;
+  const outerFds = facts.nested === true ? openOuter(facts.target) : undefined;
+  const outer = outerFds !== undefined ? { outer: outerFds } : {};
   // The init configuration does not name its own fd, so it can be written before the argv that does.
-  const init = planJoin(sb, facts, { mode, program: argv, exeFd, configFd: -1 }, option).init;
+  const init = planJoin(sb, facts, { mode, program: argv, exeFd, configFd: -1, ...outer }, option).init;
   const configFd = init === undefined ? -1 : memfdWithData('kiln-join', encodeInitConfig(init), true);
-  const plan = planJoin(sb, facts, { mode, program: argv, exeFd, configFd }, option);
+  const plan = planJoin(sb, facts, { mode, program: argv, exeFd, configFd, ...outer }, option);
   if (debug) writeAll(2, describeJoin(plan));
-  closeExtraFds(new Set([exeFd, configFd].filter((fd) => fd >= 0)));
+  closeExtraFds(new Set([exeFd, configFd, outerFds?.user ?? -1, outerFds?.net ?? -1].filter((fd) => fd >= 0)));
   const path = plan.argv[0] ?? '';
   const file = cString(path);
   const a = cStringArray(plan.argv);
@@ -126,17 +176,21 @@ export function execJoin(sb: Sandbox, mode: JoinMode, program: readonly string[]
  */
 export async function spawnTransfer(sb: Sandbox, op: TransferOp, stdin: number | 'inherit', stdout: number | 'inherit', option: string, debug: boolean): Promise<number> {
   const facts = gatherFacts(sb, process.getuid?.() ?? 0, option);
-  // The child gets the extra fds at 3 and 4, in the order of Bun.spawn's stdio array.
-  const plan = planJoin(sb, facts, { mode: 'all', program: [], transfer: op, exeFd: 3, configFd: 4 }, option);
+  const outerFds = facts.nested === true ? openOuter(facts.target) : undefined;
+  // The child gets the extra fds at 3, 4 (and 5, 6), in the order of Bun.spawn's stdio array.
+  const outer = outerFds === undefined ? {} : { outer: { user: 5, ...(outerFds.net !== undefined ? { net: 6 } : {}) } };
+  const plan = planJoin(sb, facts, { mode: 'all', program: [], transfer: op, exeFd: 3, configFd: 4, ...outer }, option);
   if (plan.init === undefined) throw new TypeError('a transfer always runs the init stage');
   const exeFd = openExe();
   const configFd = memfdWithData('kiln-transfer', encodeInitConfig(plan.init), false);
+  const extra = outerFds === undefined ? [] : [outerFds.user, ...(outerFds.net !== undefined ? [outerFds.net] : [])];
   try {
     if (debug) writeAll(2, describeJoin(plan));
-    const child = Bun.spawn([...plan.argv], { stdio: [stdin, stdout, 'inherit', exeFd, configFd], env: process.env });
+    const child = Bun.spawn([...plan.argv], { stdio: [stdin, stdout, 'inherit', exeFd, configFd, ...extra], env: process.env });
     return await child.exited;
   } finally {
     libc().close(exeFd);
     libc().close(configFd);
+    for (const fd of extra) libc().close(fd);
   }
 }

@@ -49,6 +49,14 @@ export interface JoinFacts {
   /** The sandbox owner's primary gid, and whether they have a passwd entry (for their groups). */
   readonly ownerGid: number;
   readonly ownerHasPasswd: boolean;
+  /**
+   * The target's user namespace is nested below another of the sandbox's own: bwrap's outer one, which
+   * owns the sandbox's pid, ipc, uts and network namespaces, while the program runs in a second one (a
+   * sandbox with its own /dev, or with user-mode networking). Those namespaces cannot be entered from the
+   * program's user namespace, nor from the caller's without CAP_SYS_ADMIN there; the join enters the outer
+   * one first (JoinRequest.outer).
+   */
+  readonly nested?: boolean;
 }
 
 export interface JoinRequest {
@@ -59,6 +67,11 @@ export interface JoinRequest {
   /** The fd numbers the exec'd process will have kiln's binary and the init configuration at. */
   readonly exeFd: number;
   readonly configFd: number;
+  /**
+   * With `nested`: fds (as the exec'd process has them) of the sandbox's outer user namespace and, when the
+   * sandbox has a network namespace that namespace owns, of the network namespace.
+   */
+  readonly outer?: { readonly user: number; readonly net?: number };
 }
 
 export interface JoinPlan {
@@ -110,7 +123,13 @@ export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option
   const actsForOwner = facts.callerUid !== owner;
   if (actsForOwner && facts.callerUid !== 0) throw new UsageError(`${option}: only root can join another user's sandbox`);
   if (actsForOwner && facts.setpriv === undefined) throw new UsageError(`${option}: root needs setpriv (util-linux) to act as the sandbox's owner`);
-  const namespaces = namespacesFor(sb, facts, req.mode, option);
+  const all = namespacesFor(sb, facts, req.mode, option);
+  // A nested sandbox: an nsenter of its own enters the outer user namespace (and the network it owns) as
+  // its uid 0; the inner nsenter, with that namespace's capabilities, enters the program's user namespace
+  // and the rest, so the joined program ends with none of them.
+  const outerFds = facts.nested === true ? req.outer : undefined;
+  const namespaces = outerFds?.net !== undefined ? all.filter((ns) => ns !== 'net') : all;
+  const outer = outerFds === undefined ? [] : [facts.nsenter, '--preserve-credentials', `--user=/proc/self/fd/${outerFds.user}`, ...(outerFds.net !== undefined ? [`--net=/proc/self/fd/${outerFds.net}`] : []), '--'];
   const sandboxRoot = req.mode !== 'network';
   const nsenter = [
     facts.nsenter,
@@ -125,7 +144,7 @@ export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option
     ? [facts.setpriv ?? 'setpriv', `--reuid=${owner}`, `--regid=${facts.ownerGid}`, facts.ownerHasPasswd ? '--init-groups' : '--clear-groups', '--reset-env', '--']
     : [];
   const withFilters = req.mode === 'all';
-  if (!withFilters) return { argv: [...prefix, ...nsenter, ...req.program], actsForOwner };
+  if (!withFilters) return { argv: [...prefix, ...outer, ...nsenter, ...req.program], actsForOwner };
   const init: InitConfig = {
     steps: [],
     keepCaps: keptCaps(sb.entry, facts.lastCap),
@@ -142,7 +161,7 @@ export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option
     ...(req.transfer === undefined ? sandboxSettings(sb) : { transfer: req.transfer }),
   };
   return {
-    argv: [...prefix, ...nsenter, `/proc/self/fd/${req.exeFd}`, `${INIT_FLAG}=${req.configFd}`, '--', ...req.program],
+    argv: [...prefix, ...outer, ...nsenter, `/proc/self/fd/${req.exeFd}`, `${INIT_FLAG}=${req.configFd}`, '--', ...req.program],
     init,
     actsForOwner,
   };

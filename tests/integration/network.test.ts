@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, FETCH, makeWorld, serverArgv, type World } from '../lib/networld.ts';
-import { hasCommand, IS_ROOT, run } from '../lib/run.ts';
+import { hasCommand, IS_ROOT, KILN as KILN_BIN, run } from '../lib/run.ts';
 
 const TOOLS = ['slirp4netns', 'python3', 'iptables-restore', 'nsenter', 'unshare'];
 const missing = TOOLS.filter((t) => !hasCommand(t) && !existsSync(`/usr/sbin/${t}`));
@@ -349,4 +349,29 @@ describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () =>
       run(['ip', 'netns', 'del', name]);
     }
   });
+});
+
+describe.skipIf(SKIP !== '' || IS_ROOT)('joining an unprivileged sandbox whose user namespace is nested (user-mode network, own /dev)', () => {
+  // NOTE: run as the real user (not in a world): a join must come from the user namespace the sandbox was
+  // started from, and each world command starts a fresh one.
+  for (const opts of [['--net=eth0'], ['--private-dev'], []]) {
+    test(`--join, --join-network and --ls work, and the joined program has no capabilities: ${opts.join(' ') || 'control: not nested'}`, async () => {
+      const name = `kt-join-${process.pid}-${opts.length}`;
+      const p = Bun.spawn([KILN_BIN, '--quiet', '--noprofile', ...opts, `--name=${name}`, 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore'] });
+      try {
+        expect(eventually(() => run([KILN_BIN, '--quiet', `--join=${name}`, 'true']).code === 0)).toBe(true);
+        const j = run([KILN_BIN, '--quiet', `--join=${name}`, ...sh('ls /sys/class/net | tr "\\n" " "; grep ^CapEff /proc/self/status')]);
+        expect(j.code).toBe(0);
+        expect(j.stdout).toContain('CapEff:\t0000000000000000');
+        if (opts[0] === '--net=eth0') {
+          expect(j.stdout.startsWith('eth0 lo ')).toBe(true);
+          expect(run([KILN_BIN, '--quiet', `--join-network=${name}`, 'grep', '-c', '10.0.2.100', '/proc/net/fib_trie']).code).toBe(0);
+        }
+        expect(run([KILN_BIN, `--ls=${name}`, '/etc/hostname']).code).toBe(0);
+      } finally {
+        p.kill(9);
+        await p.exited;
+      }
+    });
+  }
 });
