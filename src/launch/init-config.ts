@@ -35,6 +35,8 @@ export interface InitConfig {
    * stops, without starting the program, on end of file. Absent: no network to wait for.
    */
   readonly awaitFd?: number;
+  /** The network set-up stage's tree pipe: one byte says bwrap has built the tree (it may mount on it now). */
+  readonly treeFd?: number;
   /** Inherited fds the program must not get (the network's status and lifetime pipes). */
   readonly closeFds?: readonly number[];
   // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.

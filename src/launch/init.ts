@@ -368,6 +368,12 @@ export function runInit(configFd: number, argv: readonly string[]): void {
   libc().close(config.exeFd);
   for (const fd of config.closeFds ?? []) libc().close(fd);
   try {
+    if (config.treeFd !== undefined) {
+      // bwrap has finished the tree (it exec'd us): the set-up stage may mount its sysfs now. If the stage
+      // has already gone, the write fails, and the wait below says so.
+      libc().write(config.treeFd, ptr(new Uint8Array([1])), 1);
+      libc().close(config.treeFd);
+    }
     if (config.awaitFd !== undefined) awaitNetwork(config.awaitFd);
     apply(config);
   } catch (e) {

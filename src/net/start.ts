@@ -32,8 +32,11 @@ export interface SetupConfig {
   readonly helperDir?: string;
 }
 
-/** The fds the stage sees: its config, bwrap's status, the init stage's ready pipe, slirp4netns' lifetime. */
-export const SETUP_FDS = { config: 3, status: 4, ready: 5, lifetime: 6 } as const;
+/**
+ * The fds the stage sees: its config, bwrap's status, the init stage's ready pipe, slirp4netns' lifetime,
+ * and the tree pipe, on which the init stage says that bwrap has finished the sandbox's file system.
+ */
+export const SETUP_FDS = { config: 3, status: 4, ready: 5, lifetime: 6, tree: 7 } as const;
 
 export interface StartedNetwork {
   readonly pid: number;
@@ -43,6 +46,8 @@ export interface StartedNetwork {
   readonly readyFd: number;
   /** Inherited by tini, bwrap and the init stage (which closes it): slirp4netns lives as long as a copy does. */
   readonly lifetimeFd: number;
+  /** For the init stage, which writes a byte to it when it starts: the tree is built. */
+  readonly treeFd: number;
 }
 
 const F_SETFD = 2;
@@ -56,16 +61,17 @@ export function startNetworkSetup(config: SetupConfig): StartedNetwork {
   const [statusR, statusW] = makePipe();
   const [readyR, readyW] = makePipe();
   const [lifeR, lifeW] = makePipe();
+  const [treeR, treeW] = makePipe();
   const configFd = memfdWithData('kiln-net', new TextEncoder().encode(JSON.stringify(config)), false);
   let pid: number;
   try {
-    pid = spawnWithFds(['/proc/self/exe', `${NET_FLAG}=${SETUP_FDS.config}`], [], [configFd, statusR, readyW, lifeW], "kiln's network set-up");
+    pid = spawnWithFds(['/proc/self/exe', `${NET_FLAG}=${SETUP_FDS.config}`], [], [configFd, statusR, readyW, lifeW, treeR], "kiln's network set-up");
   } catch (e) {
-    for (const fd of [statusW, readyR, lifeR]) l.close(fd);
+    for (const fd of [statusW, readyR, lifeR, treeW]) l.close(fd);
     throw e;
   } finally {
-    for (const fd of [configFd, statusR, readyW, lifeW]) l.close(fd);
+    for (const fd of [configFd, statusR, readyW, lifeW, treeR]) l.close(fd);
   }
-  for (const fd of [statusW, readyR, lifeR]) inheritable(fd);
-  return { pid, statusFd: statusW, readyFd: readyR, lifetimeFd: lifeR };
+  for (const fd of [statusW, readyR, lifeR, treeW]) inheritable(fd);
+  return { pid, statusFd: statusW, readyFd: readyR, lifetimeFd: lifeR, treeFd: treeW };
 }
