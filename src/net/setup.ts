@@ -43,6 +43,7 @@ const EINTR = 4;
 const SLIRP_READY_MS = 10_000;
 /** How long bwrap has to build the sandbox's tree once it has made the namespaces. */
 const TREE_READY_MS = 30_000;
+const ID_MAP_MS = 5_000;
 
 class SetupError extends Error {}
 
@@ -70,6 +71,25 @@ function readChildPid(fd: number): number {
       if (typeof pid !== 'number') throw new SetupError(`bwrap's status has no child-pid: ${text.slice(0, nl)}`);
       return pid;
     }
+  }
+}
+
+/**
+ * Waits until bwrap has mapped the caller into its user namespace: an unprivileged bwrap's child writes its
+ * own uid and gid maps just after bwrap reports its pid, and until then the caller has no uid there, and
+ * no capability (iptables-restore: "you must be root", seen in 1 of 80 launches).
+ * NOTE: the kernel offers nothing to wait on for this; it takes microseconds, so a short sleep loop,
+ * bounded, is the honest way. It bounds a start-up step, not a helper's lifetime.
+ */
+function awaitIdMaps(pid: number): void {
+  const deadline = performance.now() + ID_MAP_MS;
+  for (;;) {
+    const uid = readText(`/proc/${pid}/uid_map`);
+    const gid = readText(`/proc/${pid}/gid_map`);
+    if (uid === undefined || gid === undefined) throw new SetupError('the sandbox ended before its user namespace was ready');
+    if (uid.trim() !== '' && gid.trim() !== '') return;
+    if (performance.now() > deadline) throw new SetupError(`bwrap did not map its user namespace within ${ID_MAP_MS / 1000} s`);
+    Bun.sleepSync(1);
   }
 }
 
@@ -353,6 +373,7 @@ async function setUp(config: SetupConfig, childPid: number): Promise<void> {
   const mntFd = openNs(`/proc/${childPid}/ns/mnt`);
   const fds = [netFd, mntFd];
   if (plan.mode === 'user') {
+    awaitIdMaps(childPid);
     const userFd = libc().ioctl(netFd, NS_GET_USERNS, ptr(new Uint8Array(8)));
     if (userFd < 0) throw new SyscallError('ioctl(NS_GET_USERNS)', errno(), `/proc/${childPid}/ns/net`);
     fds.push(userFd);
