@@ -35,7 +35,14 @@ export type ManageAction =
   | { readonly kind: 'put'; readonly target: string; readonly src: string; readonly dest: string }
   | { readonly kind: 'print'; readonly what: PrintWhat; readonly target: string; readonly option: string }
   | { readonly kind: 'cat'; readonly target: string; readonly path: string }
+  /** --net.print, --netfilter.print, --netfilter6.print, --dns.print: read live from the sandbox (src/net/print.ts). */
+  | { readonly kind: 'net-print'; readonly what: NetPrintWhat; readonly target: string; readonly option: string }
+  | { readonly kind: 'netstats' }
+  /** `--bandwidth=NAME|PID set IFACE DOWN UP | clear IFACE | status`: the words are parsed by src/net/bandwidth.ts. */
+  | { readonly kind: 'bandwidth'; readonly target: string; readonly words: readonly string[] }
   | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
+
+export type NetPrintWhat = 'net' | 'netfilter' | 'netfilter6' | 'dns';
 
 export type DebugFs = 'blacklists' | 'whitelists' | 'private-lib';
 
@@ -86,6 +93,12 @@ export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   'cpu.print': 'value',
   'apparmor.print': 'value',
   cat: 'value',
+  'net.print': 'value',
+  'netfilter.print': 'value',
+  'netfilter6.print': 'value',
+  'dns.print': 'value',
+  netstats: 'flag',
+  bandwidth: 'value',
   'debug-syscalls': 'flag',
   'debug-syscalls32': 'flag',
   'debug-errnos': 'flag',
@@ -143,6 +156,16 @@ function manageAction(p: PendingManage, json: boolean, words: readonly string[])
     case 'cpu.print':
     case 'apparmor.print':
       return done({ kind: 'print', what: name.slice(0, -'.print'.length) as PrintWhat, target: value, option }, words);
+    case 'net.print':
+    case 'netfilter.print':
+    case 'netfilter6.print':
+    case 'dns.print':
+      return done({ kind: 'net-print', what: name.slice(0, -'.print'.length) as NetPrintWhat, target: value, option }, words);
+    case 'netstats':
+      return done({ kind: 'netstats' }, words);
+    case 'bandwidth':
+      if (words.length === 0) throw new UsageError(`${option} needs set IFACE DOWNLOAD UPLOAD, clear IFACE or status: kiln ${option}=${value} status`);
+      return done({ kind: 'bandwidth', target: value, words });
     case 'cat': {
       const [path = ''] = args(1, 'FILE');
       return done({ kind: 'cat', target: value, path });

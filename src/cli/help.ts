@@ -104,6 +104,15 @@ Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --fs.print=NAME|PID    its filesystem steps, one line each, in mount order
   --cpu.print=NAME|PID   the CPUs its program may run on
   --apparmor.print=NAME|PID   its program's AppArmor label, where AppArmor is on
+  --net.print=NAME|PID   its interfaces: name, MAC, IPv4 address, mask, state
+  --netfilter.print=NAME|PID, --netfilter6.print=NAME|PID
+                         the rules loaded in its network namespace (iptables-save)
+  --dns.print=NAME|PID   the nameservers in its /etc/resolv.conf
+  --netstats             bytes received and sent per interface of each sandbox
+                         with its own network; printed once (Firejail's refreshes)
+  --bandwidth=NAME|PID set IFACE DOWN UP | clear IFACE | status
+                         shape its interface with tc; speeds in KB/s; IFACE is
+                         the --net device or the name inside (docs/manage.md)
   --debug-syscalls, --debug-syscalls32, --debug-errnos, --debug-protocols,
   --debug-caps           kiln's tables
 

@@ -68,6 +68,9 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'get':
     case 'put':
     case 'print':
+    case 'net-print':
+    case 'netstats':
+    case 'bandwidth':
     case 'debug-table': {
       const { runManage } = await import('./manage.ts');
       return runManage(inv.action, { program: inv.program, debug: inv.debug, report });

@@ -85,6 +85,33 @@ export async function runManage(action: ManageAction, ctx: ManageContext): Promi
       writeAll(1, out.stdout);
       return 0;
     }
+    case 'net-print': {
+      const { printDns, printFilter, printNet } = await import('../net/print.ts');
+      const sb = find(action.target, action.option);
+      const uid = caller().uid;
+      const out =
+        action.what === 'net' ? await printNet(sb, action.option, uid)
+        : action.what === 'dns' ? printDns(sb, action.option, processTable())
+        : await printFilter(sb, action.option, uid, action.what === 'netfilter' ? 4 : 6);
+      if (out.note !== undefined) ctx.report.info(out.note);
+      writeAll(1, out.stdout);
+      return 0;
+    }
+    case 'netstats': {
+      const { printNetstats } = await import('../net/print.ts');
+      const out = printNetstats(listSandboxes(caller()));
+      if (out.note !== undefined) ctx.report.info(out.note);
+      writeAll(1, out.stdout);
+      return 0;
+    }
+    case 'bandwidth': {
+      const { parseBandwidth, runBandwidth } = await import('../net/bandwidth.ts');
+      const cmd = parseBandwidth('--bandwidth', action.words);
+      const out = await runBandwidth(find(action.target, '--bandwidth'), '--bandwidth', caller().uid, cmd);
+      if (out.note !== undefined) ctx.report.info(out.note);
+      writeAll(1, out.stdout);
+      return 0;
+    }
     case 'debug-table':
       writeAll(1, formatDebugTable(action.table));
       return 0;
