@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
+import type { TraceKind } from '../net/trace-format.ts';
 import type { PrintWhat } from '../registry/print.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { didYouMean } from '../suggest.ts';
@@ -35,6 +36,8 @@ export type ManageAction =
   | { readonly kind: 'put'; readonly target: string; readonly src: string; readonly dest: string }
   | { readonly kind: 'print'; readonly what: PrintWhat; readonly target: string; readonly option: string }
   | { readonly kind: 'cat'; readonly target: string; readonly path: string }
+  /** --nettrace, --dnstrace, --icmptrace, --snitrace: tcpdump in the sandbox's network namespace (src/net/trace.ts). */
+  | { readonly kind: 'trace'; readonly what: TraceKind; readonly target: string; readonly option: string }
   | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
 
 export type DebugFs = 'blacklists' | 'whitelists' | 'private-lib';
@@ -86,6 +89,10 @@ export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   'cpu.print': 'value',
   'apparmor.print': 'value',
   cat: 'value',
+  nettrace: 'value',
+  dnstrace: 'value',
+  icmptrace: 'value',
+  snitrace: 'value',
   'debug-syscalls': 'flag',
   'debug-syscalls32': 'flag',
   'debug-errnos': 'flag',
@@ -147,6 +154,11 @@ function manageAction(p: PendingManage, json: boolean, words: readonly string[])
       const [path = ''] = args(1, 'FILE');
       return done({ kind: 'cat', target: value, path });
     }
+    case 'nettrace':
+    case 'dnstrace':
+    case 'icmptrace':
+    case 'snitrace':
+      return done({ kind: 'trace', what: name.slice(0, -'trace'.length) as TraceKind, target: value, option }, words);
     case 'debug-syscalls':
     case 'debug-syscalls32':
     case 'debug-errnos':

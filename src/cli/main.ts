@@ -68,6 +68,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'get':
     case 'put':
     case 'print':
+    case 'trace':
     case 'debug-table': {
       const { runManage } = await import('./manage.ts');
       return runManage(inv.action, { program: inv.program, debug: inv.debug, report });

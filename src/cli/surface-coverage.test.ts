@@ -11,7 +11,7 @@ import type { Directive } from '../profile/directive.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { KILN_OPTIONS } from './args.ts';
 
-const NETWORK = ['bandwidth', 'dns.print', 'dnstrace', 'icmptrace', 'net.print', 'netfilter.print', 'netfilter6.print', 'netstats', 'nettrace', 'scan', 'snitrace'];
+const NETWORK = ['bandwidth', 'dns.print', 'net.print', 'netfilter.print', 'netfilter6.print', 'netstats', 'scan'];
 const BUILDER = ['build', 'trace'];
 
 /** The CLI-only options the policy resolver does not know, by trying each one. */
