@@ -122,7 +122,9 @@ export function planTrace(kind: TraceKind, sb: Sandbox, facts: TraceFacts, optio
   if (facts.callerUid === 0 && owner === 0) {
     return { argv: [setpriv, '--pdeathsig', 'SIGKILL', '--', nsenter, '--net=/proc/self/fd/3', ...tail] };
   }
-  const asOwner = facts.callerUid === owner ? [] : [`--reuid=${owner}`, `--regid=${facts.ownerGid}`, '--clear-groups'];
+  // NOTE: the kernel clears the parent-death signal when the uid changes, so acting as the owner is a
+  // setpriv of its own, before the one that sets the signal.
+  const asOwner = facts.callerUid === owner ? [] : [setpriv, `--reuid=${owner}`, `--regid=${facts.ownerGid}`, '--clear-groups', '--'];
   const init: InitConfig = {
     steps: [],
     keepCaps: Array.from({ length: facts.lastCap + 1 }, (_, i) => i),
@@ -136,7 +138,7 @@ export function planTrace(kind: TraceKind, sb: Sandbox, facts: TraceFacts, optio
     searchPath: false,
   };
   return {
-    argv: [setpriv, ...asOwner, '--pdeathsig', 'SIGKILL', '--', nsenter, '--preserve-credentials', '--user=/proc/self/fd/4', '--net=/proc/self/fd/3', '/proc/self/fd/5', `${INIT_FLAG}=6`, '--', ...tail],
+    argv: [...asOwner, setpriv, '--pdeathsig', 'SIGKILL', '--', nsenter, '--preserve-credentials', '--user=/proc/self/fd/4', '--net=/proc/self/fd/3', '/proc/self/fd/5', `${INIT_FLAG}=6`, '--', ...tail],
     init,
   };
 }
