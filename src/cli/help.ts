@@ -104,6 +104,10 @@ Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --fs.print=NAME|PID    its filesystem steps, one line each, in mount order
   --cpu.print=NAME|PID   the CPUs its program may run on
   --apparmor.print=NAME|PID   its program's AppArmor label, where AppArmor is on
+  --nettrace, --dnstrace, --icmptrace, --snitrace=NAME|PID
+                         watch its network with tcpdump (package tcpdump): new
+                         TCP/UDP connections, DNS queries, ICMP, TLS server
+                         names; until Ctrl-C or the sandbox ends (docs/manage.md)
   --debug-syscalls, --debug-syscalls32, --debug-errnos, --debug-protocols,
   --debug-caps           kiln's tables
 
