@@ -226,13 +226,32 @@ export async function runTrace(kind: TraceKind, sb: Sandbox, ctx: TraceContext):
   })();
 
   const now = () => new Date();
+  let closed = false;
+  const emit = (line: string) => {
+    if (closed) return;
+    try {
+      writeAll(1, `${line}\n`);
+    } catch (e) {
+      // Whoever read the lines has gone (`kiln --nettrace=web | head -1`): the monitor is done.
+      if (!(e instanceof SyscallError)) throw e;
+      closed = true;
+      stop();
+    }
+  };
   if (kind === 'sni') {
     const reader = new PcapReader();
     for await (const chunk of proc.stdout) {
-      for (const p of reader.push(chunk)) {
+      let packets;
+      try {
+        packets = reader.push(chunk);
+      } catch (e) {
+        proc.kill('SIGKILL');
+        throw new HostError(`${option}=${label}: tcpdump's output is not what kiln expects: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      for (const p of packets) {
         const seg = tcpSegment(p);
         const name = seg === undefined ? undefined : clientHelloSni(seg.payload);
-        if (seg !== undefined && name !== undefined) writeAll(1, `${formatSni(now(), seg.dst, name)}\n`);
+        if (seg !== undefined && name !== undefined) emit(formatSni(now(), seg.dst, name));
       }
     }
   } else {
@@ -245,7 +264,7 @@ export async function runTrace(kind: TraceKind, sb: Sandbox, ctx: TraceContext):
       pending = lines.pop() ?? '';
       for (const line of lines) {
         const out = fmt.format(line, now());
-        if (out !== undefined) writeAll(1, `${out}\n`);
+        if (out !== undefined) emit(out);
       }
     }
   }

@@ -173,6 +173,11 @@ const alive = (pid: number) => {
   return stat !== '' && !/^\d+ \([^)]*\) Z/.test(stat);
 };
 
+/** If a test failed because a tcpdump outlived its monitor, it must not outlive the test too. */
+function reap(pids: readonly number[]): void {
+  for (const pid of pids) if (pid > 0 && alive(pid) && run(['cat', `/proc/${pid}/comm`]).stdout.trim() === 'tcpdump') process.kill(pid, 'SIGKILL');
+}
+
 function monitorTests(label: string, setup: () => Setup, sandboxAddress: RegExp): void {
   let s: Setup;
   beforeAll(() => {
@@ -214,10 +219,12 @@ function monitorTests(label: string, setup: () => Setup, sandboxAddress: RegExp)
 
   test(`${label}: the monitor ends with the sandbox, and tcpdump with it`, async () => {
     const r = start(s, 'net');
+    const dumps: number[] = [];
     try {
       expect(eventually(() => r.out().includes(MARKS.net.warm), 400)).toBe(true);
       const dump = tcpdumpChild(r.monitor.pid);
       expect(dump).toBeDefined();
+      dumps.push(dump ?? 0);
       writeFileSync(join(r.dir, 'go'), '');
       writeFileSync(join(r.dir, 'stop'), '');
       expect(await r.sandbox.exited).toBe(0);
@@ -225,14 +232,17 @@ function monitorTests(label: string, setup: () => Setup, sandboxAddress: RegExp)
       expect(eventually(() => !alive(dump ?? 0))).toBe(true);
     } finally {
       r.cleanup();
+      reap(dumps);
     }
   });
 
   test(`${label}: SIGTERM ends the monitor (status 0) and tcpdump; SIGKILL of the monitor leaves no tcpdump`, async () => {
     const r = start(s, 'net');
+    const dumps: number[] = [];
     try {
       expect(eventually(() => r.out().includes(MARKS.net.warm), 400)).toBe(true);
       const first = tcpdumpChild(r.monitor.pid) ?? 0;
+      dumps.push(first);
       expect(alive(first)).toBe(true);
       r.monitor.kill('SIGTERM');
       expect(await r.monitor.exited).toBe(0);
@@ -243,6 +253,7 @@ function monitorTests(label: string, setup: () => Setup, sandboxAddress: RegExp)
       const second = Bun.spawn([...s.monitorPrefix(r.sandbox.pid), `--dnstrace=${r.name}`], { stdio: ['ignore', 'pipe', 'ignore'] });
       expect(eventually(() => tcpdumpChild(second.pid) !== undefined, 400)).toBe(true);
       const dump = tcpdumpChild(second.pid) ?? 0;
+      dumps.push(dump);
       expect(alive(dump)).toBe(true);
       second.kill(9);
       await second.exited;
@@ -253,6 +264,7 @@ function monitorTests(label: string, setup: () => Setup, sandboxAddress: RegExp)
     } finally {
       writeFileSync(join(r.dir, 'stop'), '');
       r.cleanup();
+      reap(dumps);
     }
   });
 
