@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
+import type { TraceKind } from '../net/trace-format.ts';
 import type { PrintWhat } from '../registry/print.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { didYouMean } from '../suggest.ts';
@@ -40,6 +41,8 @@ export type ManageAction =
   | { readonly kind: 'netstats' }
   /** `--bandwidth=NAME|PID set IFACE DOWN UP | clear IFACE | status`: the words are parsed by src/net/bandwidth.ts. */
   | { readonly kind: 'bandwidth'; readonly target: string; readonly words: readonly string[] }
+  /** --nettrace, --dnstrace, --icmptrace, --snitrace: tcpdump in the sandbox's network namespace (src/net/trace.ts). */
+  | { readonly kind: 'trace'; readonly what: TraceKind; readonly target: string; readonly option: string }
   | { readonly kind: 'debug-table'; readonly table: 'syscalls' | 'syscalls32' | 'errnos' | 'protocols' | 'caps' };
 
 export type NetPrintWhat = 'net' | 'netfilter' | 'netfilter6' | 'dns';
@@ -99,6 +102,10 @@ export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   'dns.print': 'value',
   netstats: 'flag',
   bandwidth: 'value',
+  nettrace: 'value',
+  dnstrace: 'value',
+  icmptrace: 'value',
+  snitrace: 'value',
   'debug-syscalls': 'flag',
   'debug-syscalls32': 'flag',
   'debug-errnos': 'flag',
@@ -170,6 +177,11 @@ function manageAction(p: PendingManage, json: boolean, words: readonly string[])
       const [path = ''] = args(1, 'FILE');
       return done({ kind: 'cat', target: value, path });
     }
+    case 'nettrace':
+    case 'dnstrace':
+    case 'icmptrace':
+    case 'snitrace':
+      return done({ kind: 'trace', what: name.slice(0, -'trace'.length) as TraceKind, target: value, option }, words);
     case 'debug-syscalls':
     case 'debug-syscalls32':
     case 'debug-errnos':

@@ -113,6 +113,10 @@ Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --bandwidth=NAME|PID set IFACE DOWN UP | clear IFACE | status
                          shape its interface with tc; speeds in KB/s; IFACE is
                          the --net device or the name inside (docs/manage.md)
+  --nettrace, --dnstrace, --icmptrace, --snitrace=NAME|PID
+                         watch its network with tcpdump (package tcpdump): new
+                         TCP/UDP connections, DNS queries, ICMP, TLS server
+                         names; until Ctrl-C or the sandbox ends (docs/manage.md)
   --debug-syscalls, --debug-syscalls32, --debug-errnos, --debug-protocols,
   --debug-caps           kiln's tables
 

@@ -71,6 +71,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'net-print':
     case 'netstats':
     case 'bandwidth':
+    case 'trace':
     case 'debug-table': {
       const { runManage } = await import('./manage.ts');
       return runManage(inv.action, { program: inv.program, debug: inv.debug, report });

@@ -112,6 +112,10 @@ export async function runManage(action: ManageAction, ctx: ManageContext): Promi
       writeAll(1, out.stdout);
       return 0;
     }
+    case 'trace': {
+      const { runTrace } = await import('../net/trace.ts');
+      return runTrace(action.what, find(action.target, action.option), { option: action.option, info: (line) => ctx.report.info(line) });
+    }
     case 'debug-table':
       writeAll(1, formatDebugTable(action.table));
       return 0;
