@@ -13,7 +13,7 @@ round, after two warm-up rounds. OUT.json gets, per name, the mean user and syst
 faults per launch, and the median wall time (ms, from spawn until every process of the launch is gone).
 Prints the same as a table.
 """
-import ctypes, json, os, re, resource, shlex, statistics, sys, time
+import ctypes, json, os, re, resource, shlex, signal, statistics, sys, time
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -51,7 +51,9 @@ def main() -> int:
             actions += [(os.POSIX_SPAWN_OPEN, fd, path, os.O_RDONLY, 0) for fd, path in fds.items()]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions)
+            # Python ignores SIGPIPE and posix_spawn passes that on; a shell would not (and Debian 12's
+            # pasta refuses to start with it ignored: "Couldn't install signal handlers").
+            pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsigdef=(signal.SIGPIPE,))
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) != 0:
                 sys.exit(f"cpu-runs: {name} exited with {os.waitstatus_to_exitcode(status)}")

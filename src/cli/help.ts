@@ -58,7 +58,8 @@ Differences from Firejail:
     of reach; --ip picks another address and network, --mtu and --dns apply,
     bridge-only options warn. netfilter/netfilter6 load Firejail's .net files
     with iptables-restore (package iptables) in the sandbox's namespace, for
-    users too. If any of it fails, the program does not start.
+    users too. netlock is one nftables table (package nftables) that locks by
+    itself after the minute. If any of it fails, the program does not start.
 
 kiln options:
   --help                 show this text

@@ -5,6 +5,7 @@ import { fakeFsView } from '../host/fsview.ts';
 import { emptyPolicy, type NetInterface, type Policy } from '../policy/policy.ts';
 import { addressCandidates, prefixOfNetmask } from './address.ts';
 import { DEFAULT_FILTER4, substituteArgs } from './filter.ts';
+import { netlockRules } from './netlock.ts';
 import { planNetwork } from './plan.ts';
 
 const TOOLS = ['ip', 'nsenter', 'mount', 'slirp4netns', 'iptables-restore', 'ip6tables-restore', 'arping'].map((t) => `/usr/sbin/${t}`);
@@ -61,6 +62,22 @@ describe('planNetwork', () => {
     expect(withArgs.plan?.filter4?.rules).toBe('*filter\n-A OUTPUT -d 10.0.0.1 -p tcp --dport 443 -j DROP\nCOMMIT\n');
     expect(() => planNetwork(policy([{ device: 'br0' }], { netfilter: { kind: 'file', path: '/etc/firejail/x.net', args: ['10.0.0.1'] } }), f, undefined)).toThrow(UsageError);
     expect(() => planNetwork(policy([{ device: 'br0' }], { netfilter: { kind: 'file', path: '/etc/bad.net', args: [] } }), f, undefined)).toThrow(UsageError);
+  });
+});
+
+describe('netlock', () => {
+  test('planned with Firejail\'s minute or KILN_NETLOCK_SECONDS; without a network it only warns', () => {
+    const f = (env: Record<string, string>) => ({ ...facts('user', { '/usr/sbin/nft': 'file' }), env } as unknown as HostFacts);
+    expect(planNetwork(policy([{ device: 'eth0' }], { netlock: true }), f({}), undefined).plan?.netlockSeconds).toBe(60);
+    expect(planNetwork(policy([{ device: 'eth0' }], { netlock: true }), f({ KILN_NETLOCK_SECONDS: '5' }), undefined).plan?.netlockSeconds).toBe(5);
+    expect(() => planNetwork(policy([{ device: 'eth0' }], { netlock: true }), f({ KILN_NETLOCK_SECONDS: '0' }), undefined)).toThrow(UsageError);
+    const none = planNetwork({ ...emptyPolicy(), net: { kind: 'none' }, netlock: true } as Policy, f({}), undefined);
+    expect([none.plan, none.warnings.length]).toEqual([undefined, 1]);
+  });
+  test('the rules switch at the given second, and the table is kiln\'s own', () => {
+    const r = netlockRules(1800000000.7);
+    expect(r.startsWith('table inet kiln_netlock {')).toBe(true);
+    expect(r.match(/meta time < 1800000000 /g)?.length).toBe(6);
   });
 });
 

@@ -8,6 +8,7 @@ import type { HostFacts } from '../host/facts.ts';
 import type { NetInterface, Policy } from '../policy/policy.ts';
 import { hostRange, ipv4ToNumber, networkOf, numberToIpv4, prefixOfNetmask } from './address.ts';
 import { DEFAULT_FILTER4, loadFilter } from './filter.ts';
+import { NETLOCK_SECONDS } from './netlock.ts';
 import type { AddressRequest, NetFilter, NetPlan, NetTools, RootInterface, UserNetwork } from './types.ts';
 
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -55,6 +56,7 @@ function planTools(facts: HostFacts, mode: 'user' | 'root', policy: Policy): Net
     ...(policy.netfilter6 !== undefined ? { ip6tablesRestore: needTool(facts, 'ip6tables-restore', 'iptables', 'netfilter6') } : {}),
     ...(arping !== undefined ? { arping } : {}),
     ...(dhcp ? { udhcpc: needTool(facts, 'udhcpc', 'udhcpc', '--ip=dhcp') } : {}),
+    ...(policy.netlock ? { nft: needTool(facts, 'nft', 'nftables', 'netlock') } : {}),
   };
 }
 
@@ -165,16 +167,32 @@ function planRoot(policy: Policy, facts: HostFacts, interfaces: readonly NetInte
  * The sandbox's network. `sysfs` is where a fresh sysfs goes (absent when the profile hides /sys).
  * `net none` and the host's network need no set-up stage: the init stage makes a loopback-only namespace.
  */
+/**
+ * netlock's learning time: Firejail's minute, or KILN_NETLOCK_SECONDS (for tests; 1 to 3600).
+ */
+function netlockSeconds(facts: HostFacts): number {
+  const v = facts.env['KILN_NETLOCK_SECONDS'];
+  if (v === undefined) return NETLOCK_SECONDS;
+  const n = /^\d{1,4}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 3600)) throw new UsageError(`KILN_NETLOCK_SECONDS=${v}: give a number of seconds from 1 to 3600`);
+  return n;
+}
+
 export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | undefined): NetworkOutcome {
   const net = policy.net;
-  if (net.kind !== 'interfaces') return { warnings: [], dns: policy.dns };
+  if (net.kind !== 'interfaces') {
+    // As in Firejail, netlock needs a network namespace with interfaces; without one it has nothing to lock.
+    const warnings = policy.netlock ? ['netlock needs a network of its own (--net=IFACE); without one it does nothing'] : [];
+    return { warnings, dns: policy.dns };
+  }
+  const lock = policy.netlock ? { netlockSeconds: netlockSeconds(facts) } : {};
   const mode = facts.isRoot ? 'root' : 'user';
   const tools = planTools(facts, mode, policy);
   const filters = planFilters(policy, facts);
   if (mode === 'user') {
     const { user, warnings } = planUser(policy, net.interfaces);
     return {
-      plan: { mode, tools, user, interfaces: [], ...filters, ...(sysfs !== undefined ? { sysfs } : {}), dns: policy.dns.length > 0 ? policy.dns : [user.dns] },
+      plan: { mode, tools, user, interfaces: [], ...filters, ...lock, ...(sysfs !== undefined ? { sysfs } : {}), dns: policy.dns.length > 0 ? policy.dns : [user.dns] },
       warnings,
       dns: policy.dns.length > 0 ? policy.dns : [user.dns],
     };
@@ -187,6 +205,7 @@ export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | un
       interfaces,
       ...(policy.defaultGateway !== undefined ? { defaultGateway: policy.defaultGateway } : {}),
       ...filters,
+      ...lock,
       ...(sysfs !== undefined ? { sysfs } : {}),
       dns: policy.dns,
       ...(interfaces.some((i) => i.address.kind === 'dhcp') && policy.dns.length === 0 ? { dhcpResolv: true } : {}),

@@ -21,6 +21,7 @@ import { SyscallError } from '../errors.ts';
 import { closeExtraFds } from '../launch/fds.ts';
 import { readLink, readText, realPath, writeAll } from '../sys/fs.ts';
 import { DHCP_EVENT_NAME, type DhcpLease } from './dhcp-event.ts';
+import { netlockRules } from './netlock.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { spawnLibc } from '../helpers/libc-spawn.ts';
 import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4, prefixOfNetmask, sameNetwork } from './address.ts';
@@ -393,6 +394,12 @@ async function setUp(config: SetupConfig, childPid: number): Promise<void> {
   });
   // NOTE: the filters are spawned first: waiting for slirp4netns blocks this thread (poll).
   await Promise.all([...filters, plan.mode === 'user' ? setUpUser(plan, config, ns) : setUpRoot(plan, config, ns, childPid)]);
+  if (plan.netlockSeconds !== undefined) {
+    if (plan.tools.nft === undefined) throw new TypeError('a netlock plan has nft');
+    // The learning time counts from now, just before the program starts (setUp's last steps are quick).
+    const lockAt = Date.now() / 1000 + plan.netlockSeconds;
+    await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.nft, '-f', '-'], stdin: netlockRules(lockAt), what: 'netlock (nftables)' });
+  }
   // NOTE: bwrap reports the pid before it builds the sandbox's tree; the sysfs goes on the finished tree,
   // which the init stage reports (it runs once bwrap is done) on the tree pipe.
   if (plan.sysfs !== undefined) {

@@ -74,6 +74,8 @@ export interface NetTools {
   readonly arping?: string;
   /** busybox's DHCP client (package udhcpc), for --ip=dhcp; it quits once it has a lease (-q). */
   readonly udhcpc?: string;
+  /** nftables' nft, for `netlock`. */
+  readonly nft?: string;
 }
 
 /** A firewall loaded into the sandbox's namespace from outside before the program starts. */
@@ -107,4 +109,6 @@ export interface NetPlan {
    * which the set-up stage fills with the DNS servers a DHCP lease names (--ip=dhcp without --dns).
    */
   readonly dhcpResolv?: true;
+  /** `netlock`: learn the peers for this many seconds from the program's start, then allow only them. */
+  readonly netlockSeconds?: number;
 }

@@ -76,7 +76,8 @@ const ENFORCEMENT: Enforcement = {
   // network or `net none` Firejail has nothing to filter either.
   netfilter: true,
   netfilter6: true,
-  netlock: false,
+  // src/net/netlock.ts: an nftables table that switches from learning to locked at a fixed time.
+  netlock: true,
   env: true,
   rmenv: true,
   shell: true,

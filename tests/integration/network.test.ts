@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { eventually, FETCH, makeWorld, serverArgv, type World } from '../lib/networld.ts';
 import { hasCommand, IS_ROOT, KILN as KILN_BIN, run } from '../lib/run.ts';
 
-const TOOLS = ['slirp4netns', 'python3', 'iptables-restore', 'nsenter', 'unshare'];
+const TOOLS = ['slirp4netns', 'python3', 'iptables-restore', 'nsenter', 'unshare', 'nft'];
 const missing = TOOLS.filter((t) => !hasCommand(t) && !existsSync(`/usr/sbin/${t}`));
 const SKIP = missing.length > 0 ? `missing ${missing.join(', ')}` : '';
 if (SKIP !== '') console.warn(`network tests skipped: ${SKIP}`);
@@ -122,6 +122,26 @@ describe.skipIf(SKIP !== '')('user-mode networking (slirp4netns)', () => {
   });
 
   /** slirp4netns processes in the world's network namespace (where kiln runs them): other runs' do not count. */
+  test('netlock: after the learning time only the peers seen before it are reachable (control: without netlock the other is too)', () => {
+    world.exec(['ip', 'addr', 'add', '10.91.0.9/24', 'dev', 'br0']);
+    const other = world.spawn(serverArgv('10.91.0.9', 8082, files));
+    try {
+      expect(eventually(() => world.exec([...FETCH, 'http://10.91.0.9:8082/']).code === 0)).toBe(true);
+      const q = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+      const fetch = FETCH.map(q).join(' ');
+      // Learn A, wait past the (test-sized) learning time, then A again and B for the first time.
+      const script = `${fetch} http://${WORLD_IP}:8080/ >/dev/null; echo learn=$?; sleep 4; ${fetch} http://${WORLD_IP}:8080/ >/dev/null; echo a=$?; ${fetch} http://10.91.0.9:8082/ >/dev/null; echo b=$?`;
+      const env = { KILN_NETLOCK_SECONDS: '2' };
+      const locked = world.kilnUser(['--quiet', '--noprofile', '--net=eth0', '--netlock', ...sh(script)], { env, timeoutMs: 60_000 });
+      expect(locked.stdout.trim().split('\n')).toEqual(['learn=0', 'a=0', 'b=3']);
+      const control = world.kilnUser(['--quiet', '--noprofile', '--net=eth0', ...sh(script)], { env, timeoutMs: 60_000 });
+      expect(control.stdout.trim().split('\n')).toEqual(['learn=0', 'a=0', 'b=0']);
+    } finally {
+      other.kill();
+      world.exec(['ip', 'addr', 'del', '10.91.0.9/24', 'dev', 'br0']);
+    }
+  });
+
   const slirps = () => {
     const mine = world.exec(['readlink', '/proc/self/ns/net']).stdout.trim();
     const pids = run(['pgrep', '-x', 'slirp4netns']).stdout.trim().split('\n').filter((p) => p !== '');
