@@ -74,10 +74,12 @@ describe('netlock', () => {
     const none = planNetwork({ ...emptyPolicy(), net: { kind: 'none' }, netlock: true } as Policy, f({}), undefined);
     expect([none.plan, none.warnings.length]).toEqual([undefined, 1]);
   });
-  test('the rules switch at the given second, and the table is kiln\'s own', () => {
-    const r = netlockRules(1800000000.7);
+  test('the rules switch when the learning set\'s elements expire, and the table is kiln\'s own', () => {
+    const r = netlockRules(7);
     expect(r.startsWith('table inet kiln_netlock {')).toBe(true);
-    expect(r.match(/meta time < 1800000000 /g)?.length).toBe(6);
+    expect(r).toContain('set learning { type nf_proto; timeout 7s; elements = { ipv4, ipv6 } }');
+    expect(r.match(/meta nfproto @learning /g)?.length).toBe(6);
+    expect(r).not.toContain('meta time');
   });
 });
 

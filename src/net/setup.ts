@@ -396,9 +396,8 @@ async function setUp(config: SetupConfig, childPid: number): Promise<void> {
   await Promise.all([...filters, plan.mode === 'user' ? setUpUser(plan, config, ns) : setUpRoot(plan, config, ns, childPid)]);
   if (plan.netlockSeconds !== undefined) {
     if (plan.tools.nft === undefined) throw new TypeError('a netlock plan has nft');
-    // The learning time counts from now, just before the program starts (setUp's last steps are quick).
-    const lockAt = Date.now() / 1000 + plan.netlockSeconds;
-    await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.nft, '-f', '-'], stdin: netlockRules(lockAt), what: 'netlock (nftables)' });
+    // The learning time counts from the load, just before the program starts (setUp's last steps are quick).
+    await run(ns, { argv: [plan.tools.nsenter, ...ns.enterNet, plan.tools.nft, '-f', '-'], stdin: netlockRules(plan.netlockSeconds), what: 'netlock (nftables)' });
   }
   // NOTE: bwrap reports the pid before it builds the sandbox's tree; the sysfs goes on the finished tree,
   // which the init stage reports (it runs once bwrap is done) on the tree pipe.
