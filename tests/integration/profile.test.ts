@@ -165,11 +165,11 @@ describe('launching with a profile', () => {
   });
 
   test('a command kiln does not enforce yet gets one warning, however often it appears', () => {
-    const h = home({ '.config/kiln/true.profile': 'tracelog\ntracelog\nnetlock\nseccomp\n' });
+    const h = home({ '.config/kiln/true.profile': 'tracelog\ntracelog\napparmor\nseccomp\n' });
     const r = kilnAt(h, ['true']);
     expect(r.code).toBe(0);
     expect(r.stderr.match(/Warning: 'tracelog' is recognized but not enforced/g)).toHaveLength(1);
-    expect(r.stderr).toContain("Warning: 'netlock' is recognized but not enforced");
+    expect(r.stderr).toContain("Warning: 'apparmor' is recognized but not enforced");
     expect(r.stderr).not.toContain("'seccomp'");
   });
 
