@@ -18,6 +18,7 @@ const SLIRP_PREFIX = 24;
 /** A large MTU makes user-mode networking much faster (fewer packets through slirp4netns). */
 const SLIRP_MTU = 65520;
 const MAX_FILTER_BYTES = 1 << 20;
+const ROOT_MAX_MTU = 9198;
 
 export interface NetworkOutcome {
   readonly plan?: NetPlan;
@@ -141,6 +142,7 @@ function planRoot(policy: Policy, facts: HostFacts, interfaces: readonly NetInte
     if (i.move === true && (facts.chroot?.host ?? facts.fs).lstat(`/sys/class/net/${i.device}`) === undefined) {
       throw new UsageError(`--interface=${i.device}: there is no network device ${i.device} on this host`);
     }
+    if (i.mtu !== undefined && i.mtu > ROOT_MAX_MTU) throw new UsageError(`--mtu=${i.mtu}: an interface on ${i.device} takes at most ${ROOT_MAX_MTU} (the largest jumbo frame, as in Firejail); above that only user-mode networking goes`);
     if (i.vethName !== undefined && kind !== 'bridge') throw new UsageError(`--veth-name=${i.vethName}: ${i.device} is not a bridge, so there is no veth pair to name`);
     const iface = {
       // A moved device keeps its name, as under Firejail.

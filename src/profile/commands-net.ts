@@ -70,8 +70,9 @@ export const NET_COMMANDS: ArgTable<NetCommand> = {
   defaultgw: { arg: 'required', parse: (arg) => ({ kind: 'defaultgw', address: parseIpv4(arg) }) },
   netmask: { arg: 'required', parse: (arg) => ({ kind: 'netmask', address: parseNetmask(arg) }) },
   mac: { arg: 'required', parse: (arg) => ({ kind: 'mac', address: parseMac(arg) }) },
-  // Firejail's bounds: the IPv4 minimum datagram size and the largest jumbo frame it supports.
-  mtu: { arg: 'required', parse: (arg) => ({ kind: 'mtu', mtu: parseInteger(arg, 'MTU', 576, 9198) }) },
+  // The IPv4 minimum datagram size, and slirp4netns' largest (user-mode networking's default); a root
+  // interface keeps Firejail's bound, the largest jumbo frame (src/net/plan.ts).
+  mtu: { arg: 'required', parse: (arg) => ({ kind: 'mtu', mtu: parseInteger(arg, 'MTU', 576, 65520) }) },
   netfilter: {
     arg: 'optional',
     parse: (arg, ctx) => (arg === undefined ? { kind: 'netfilter' } : { kind: 'netfilter', ...filterFile(arg, ctx) }),
