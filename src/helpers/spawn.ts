@@ -31,8 +31,15 @@ export function makePipe(): [number, number] {
   return [fds[0] ?? -1, fds[1] ?? -1];
 }
 
-/** posix_spawn with the helper's fds in place and nothing else of kiln's. Returns the pid. */
-export function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined, logFile: string): number {
+/** A file the child gets at `fd`, opened by posix_spawn (mode 0644 when created). */
+type Open = readonly [fd: number, path: string, flags: number];
+
+/**
+ * posix_spawn with `opens` in place, `fds` moved to 3, 4, … and nothing else of kiln's; every signal at
+ * its default, in a session of its own (no terminal, and no Ctrl-C or job-control signal meant for the
+ * program). Returns the pid, or throws a HostError with `failure(reason)` for a spawn that failed.
+ */
+function spawnInPlace(argv: readonly string[], env: readonly string[], opens: readonly Open[], fds: readonly number[], name: string, failure: (reason: string) => string): number {
   const l = spawnLibc();
   // NOTE: glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on x86_64 and arm64;
   // the buffers are larger so that no libc's layout can overrun them.
@@ -40,73 +47,18 @@ export function spawnHelper(spec: HelperSpec, argv: readonly string[], env: read
   const attr = new Uint8Array(1024);
   const keep: Uint8Array[] = [];
   const check = (what: string, rc: number) => {
-    if (rc !== 0) throw new SyscallError(what, rc, spec.name);
+    if (rc !== 0) throw new SyscallError(what, rc, name);
   };
   check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
   check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
   try {
-    const open = (fd: number, path: string, flags: number) => {
+    for (const [fd, path, flags] of opens) {
       const p = cString(path);
       keep.push(p);
       check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), fd, ptr(p), flags, 0o644));
-    };
-    open(0, '/dev/null', O_RDONLY);
-    if (spec.stdout.kind === 'null') open(1, '/dev/null', O_WRONLY);
-    if (spec.stdout.kind === 'file') open(1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND);
-    open(2, logFile, O_WRONLY | O_CREAT | O_APPEND);
+    }
     // NOTE: two steps, through fds no source can be, so that moving one fd into place never clobbers
     // another that is still to be moved.
-    const moves: [number, number][] = [[readyW, CHILD_READY_FD]];
-    if (argsFd !== undefined) moves.push([argsFd, CHILD_ARGS_FD]);
-    moves.forEach(([src], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
-    moves.forEach(([, dst], i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, dst)));
-    check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), CHILD_READY_FD + moves.length));
-    const all = new Uint8Array(128).fill(0xff);
-    const none = new Uint8Array(128);
-    check('posix_spawnattr_setsigdefault', l.posix_spawnattr_setsigdefault(ptr(attr), ptr(all)));
-    check('posix_spawnattr_setsigmask', l.posix_spawnattr_setsigmask(ptr(attr), ptr(none)));
-    // Its own session: no terminal, and no Ctrl-C or job-control signal meant for the program.
-    check('posix_spawnattr_setflags', l.posix_spawnattr_setflags(ptr(attr), POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID));
-    const pid = new Int32Array(1);
-    const file = cString(argv[0] ?? '');
-    const args = cStringArray(argv);
-    const envp = cStringArray(env);
-    const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
-    void args.keep.length;
-    void envp.keep.length;
-    if (rc !== 0) {
-      const what = spec.stdout.kind === 'file' ? ` (or open ${spec.stdout.path})` : '';
-      throw new HostError(`cannot start ${spec.name}${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
-    }
-    return pid[0] ?? -1;
-  } finally {
-    l.posix_spawn_file_actions_destroy(ptr(actions));
-    l.posix_spawnattr_destroy(ptr(attr));
-    void keep.length;
-  }
-}
-
-/**
- * posix_spawn of a stage of kiln's own (the network set-up stage): `fds` become 3, 4, … in the child and
- * nothing else of kiln's is inherited but stdin (/dev/null), stdout (/dev/null) and stderr (kiln's). Its
- * own session, every signal at its default. Returns the pid.
- */
-export function spawnWithFds(argv: readonly string[], env: readonly string[], fds: readonly number[], what: string): number {
-  const l = spawnLibc();
-  const actions = new Uint8Array(512);
-  const attr = new Uint8Array(1024);
-  const keep: Uint8Array[] = [];
-  const check = (call: string, rc: number) => {
-    if (rc !== 0) throw new SyscallError(call, rc, what);
-  };
-  check('posix_spawn_file_actions_init', l.posix_spawn_file_actions_init(ptr(actions)));
-  check('posix_spawnattr_init', l.posix_spawnattr_init(ptr(attr)));
-  try {
-    const devNull = cString('/dev/null');
-    keep.push(devNull);
-    check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), 0, ptr(devNull), O_RDONLY, 0));
-    check('posix_spawn_file_actions_addopen', l.posix_spawn_file_actions_addopen(ptr(actions), 1, ptr(devNull), O_WRONLY, 0));
-    // NOTE: through fds no source can be, as in spawnHelper.
     fds.forEach((src, i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), src, 1000 + i)));
     fds.forEach((_, i) => check('posix_spawn_file_actions_adddup2', l.posix_spawn_file_actions_adddup2(ptr(actions), 1000 + i, 3 + i)));
     check('posix_spawn_file_actions_addclosefrom_np', l.posix_spawn_file_actions_addclosefrom_np(ptr(actions), 3 + fds.length));
@@ -122,11 +74,32 @@ export function spawnWithFds(argv: readonly string[], env: readonly string[], fd
     const rc = l.posix_spawn(ptr(pid), ptr(file), ptr(actions), ptr(attr), ptr(args.array), ptr(envp.array));
     void args.keep.length;
     void envp.keep.length;
-    if (rc !== 0) throw new HostError(`cannot start ${what}: ${new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')}`);
+    if (rc !== 0) throw new HostError(failure(new SyscallError('posix_spawn', rc).message.replace(/^posix_spawn: /, '')));
     return pid[0] ?? -1;
   } finally {
     l.posix_spawn_file_actions_destroy(ptr(actions));
     l.posix_spawnattr_destroy(ptr(attr));
     void keep.length;
   }
+}
+
+/** posix_spawn with the helper's fds in place (ready pipe at 3, argument file at 4) and nothing else of kiln's. Returns the pid. */
+export function spawnHelper(spec: HelperSpec, argv: readonly string[], env: readonly string[], readyW: number, argsFd: number | undefined, logFile: string): number {
+  const opens: Open[] = [[0, '/dev/null', O_RDONLY]];
+  if (spec.stdout.kind === 'null') opens.push([1, '/dev/null', O_WRONLY]);
+  if (spec.stdout.kind === 'file') opens.push([1, spec.stdout.path, O_WRONLY | O_CREAT | O_APPEND]);
+  opens.push([2, logFile, O_WRONLY | O_CREAT | O_APPEND]);
+  const fds = argsFd === undefined ? [readyW] : [readyW, argsFd]; // CHILD_READY_FD, CHILD_ARGS_FD
+  const what = spec.stdout.kind === 'file' ? ` (or open ${spec.stdout.path})` : '';
+  return spawnInPlace(argv, env, opens, fds, spec.name, (reason) => `cannot start ${spec.name}${what}: ${reason}`);
+}
+
+/**
+ * posix_spawn of a stage of kiln's own (the network set-up stage): `fds` become 3, 4, … in the child and
+ * nothing else of kiln's is inherited but stdin (/dev/null), stdout (/dev/null) and stderr (kiln's). Its
+ * own session, every signal at its default. Returns the pid.
+ */
+export function spawnWithFds(argv: readonly string[], env: readonly string[], fds: readonly number[], what: string): number {
+  const opens: Open[] = [[0, '/dev/null', O_RDONLY], [1, '/dev/null', O_WRONLY]];
+  return spawnInPlace(argv, env, opens, fds, what, (reason) => `cannot start ${what}: ${reason}`);
 }
