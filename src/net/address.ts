@@ -33,6 +33,13 @@ export function hostRange(address: string, prefix: number): [number, number] {
   return prefix >= 31 ? [net, net + size - 1] : [net + 1, net + size - 2];
 }
 
+/** Whether `address` is a host address (not the network's or broadcast address) of `network`/`prefix`. */
+export function isHostOf(address: string, network: string, prefix: number): boolean {
+  const [lo, hi] = hostRange(network, prefix);
+  const n = ipv4ToNumber(address);
+  return n >= lo && n <= hi;
+}
+
 /**
  * Addresses to try, in order, for a sandbox on the network of `own` (the bridge's address): from `range`
  * if given, else the whole network, starting after `own` as Firejail does and wrapping round, skipping the

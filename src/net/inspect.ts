@@ -13,10 +13,10 @@ import { findExecutable } from '../host/bwrap.ts';
 import { namespaceId } from '../registry/proc.ts';
 import type { Sandbox } from '../registry/scan.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { userNsOf } from '../sys/ns.ts';
 
 const O_RDONLY = 0;
 const O_CLOEXEC = 0o2000000;
-const NS_GET_USERNS = 0xb701;
 /** Where tools are looked for: system directories only, never the caller's PATH (root runs them). */
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -62,7 +62,7 @@ export function openSandboxNet(sb: Sandbox, option: string, callerUid: number): 
     throw new UsageError(`${label}: the sandbox's process ${pid1} is in your own network namespace; the sandbox may have ended`);
   }
   if (callerUid === 0) return { sandbox: sb, pid1, fds, enter: ['--net=/proc/self/fd/3'], close };
-  const userFd = l.ioctl(netFd, NS_GET_USERNS, ptr(new Uint8Array(8)));
+  const userFd = userNsOf(netFd, 'owner');
   if (userFd < 0) {
     const e = errno();
     close();

@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { NetInterface, Policy } from '../policy/policy.ts';
-import { hostRange, ipv4ToNumber, networkOf, numberToIpv4, prefixOfNetmask } from './address.ts';
+import { ipv4ToNumber, isHostOf, networkOf, numberToIpv4, prefixOfNetmask } from './address.ts';
 import { DEFAULT_FILTER4, loadFilter } from './filter.ts';
 import { NETLOCK_SECONDS } from './netlock.ts';
 import type { AddressRequest, NetFilter, NetPlan, NetTools, RootInterface, UserNetwork } from './types.ts';
@@ -95,9 +95,7 @@ function planUser(policy: Policy, interfaces: readonly NetInterface[]): { user: 
   const gateway = numberToIpv4(net + 2);
   const dns = numberToIpv4(net + 3);
   if (ip !== undefined) {
-    const [lo, hi] = hostRange(ip, prefix);
-    const n = ipv4ToNumber(ip);
-    if (n < lo || n > hi || ip === gateway || ip === dns) {
+    if (!isHostOf(ip, ip, prefix) || ip === gateway || ip === dns) {
       throw new UsageError(`--ip=${ip}: with user-mode networking the network's .2 is the gateway and .3 the DNS forwarder; choose another host address of ${numberToIpv4(net)}/${prefix}`);
     }
   }
@@ -136,7 +134,7 @@ function addressOf(i: NetInterface): AddressRequest {
   return { kind: 'auto', ...(i.iprange !== undefined ? { range: i.iprange } : {}) };
 }
 
-function planRoot(policy: Policy, facts: HostFacts, interfaces: readonly NetInterface[]): RootInterface[] {
+function planRoot(facts: HostFacts, interfaces: readonly NetInterface[]): RootInterface[] {
   const out = interfaces.map((i, n): RootInterface => {
     const kind: RootInterface['kind'] = i.move === true ? 'move' : deviceKind(facts, i.device);
     if (i.move === true && (facts.chroot?.host ?? facts.fs).lstat(`/sys/class/net/${i.device}`) === undefined) {
@@ -161,7 +159,6 @@ function planRoot(policy: Policy, facts: HostFacts, interfaces: readonly NetInte
   });
   const names = out.map((i) => i.hostName).filter((n) => n !== '');
   if (new Set(names).size !== names.length) throw new UsageError('--veth-name: two interfaces have the same name');
-  void policy;
   return out;
 }
 
@@ -199,7 +196,7 @@ export function planNetwork(policy: Policy, facts: HostFacts, sysfs: string | un
       dns: policy.dns.length > 0 ? policy.dns : [user.dns],
     };
   }
-  const interfaces = planRoot(policy, facts, net.interfaces);
+  const interfaces = planRoot(facts, net.interfaces);
   return {
     plan: {
       mode,

@@ -22,9 +22,11 @@ import { closeExtraFds } from '../launch/fds.ts';
 import { readLink, readText, realPath, writeAll } from '../sys/fs.ts';
 import { DHCP_EVENT_NAME, type DhcpLease } from './dhcp-event.ts';
 import { netlockRules } from './netlock.ts';
+import { userNsOf } from '../sys/ns.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { spawnLibc } from '../helpers/libc-spawn.ts';
-import { addressCandidates, hostRange, ipv4ToNumber, numberToIpv4, prefixOfNetmask, sameNetwork } from './address.ts';
+import { makePipe } from '../helpers/spawn.ts';
+import { addressCandidates, ipv4ToNumber, isHostOf, numberToIpv4, prefixOfNetmask, sameNetwork } from './address.ts';
 import { SETUP_FDS, type SetupConfig } from './start.ts';
 import type { NetPlan, RootInterface } from './types.ts';
 
@@ -37,7 +39,6 @@ const O_TRUNC = 0o1000;
 const O_DIRECTORY = 0o200000;
 const O_NOFOLLOW = 0o400000;
 const O_PATH = 0o10000000;
-const NS_GET_USERNS = 0xb701;
 const POLLIN = 1;
 const EINTR = 4;
 /** How long slirp4netns has to report that it is ready. */
@@ -145,9 +146,7 @@ async function startSlirp(plan: NetPlan, config: SetupConfig, ns: Namespaces, co
   const slirp = plan.tools.slirp4netns;
   if (user === undefined || slirp === undefined) throw new TypeError('a user-mode plan has slirp4netns');
   const l = libc();
-  const fds = new Int32Array(2);
-  if (spawnLibc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new SyscallError('pipe2', errno(), 'for slirp4netns');
-  const [readyR, readyW] = [fds[0] ?? -1, fds[1] ?? -1];
+  const [readyR, readyW] = makePipe();
   const log = config.log === undefined ? -1 : l.open(ptr(cString(config.log)), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600);
   // fds in slirp4netns: 3 net, 4 mnt, 5 user, 6 lifetime, 7 ready.
   const proc = Bun.spawn(
@@ -200,8 +199,8 @@ async function deviceAddress(plan: NetPlan, device: string): Promise<HostAddress
 
 /**
  * Duplicate address detection (iputils' arping -D: one probe, a second for replies, as Firejail's own ARP
- * check takes): true if no host on `device`'s segment answers for `address`. Without arping, the address
- * is taken as free, and the launch says so under --debug.
+ * check takes): true if no host on `device`'s segment answers for `address`. Without arping (it is not
+ * a hard requirement, iputils-arping), the address is taken as free.
  */
 async function addressFree(plan: NetPlan, device: string, address: string): Promise<boolean> {
   if (plan.tools.arping === undefined) return true;
@@ -240,9 +239,7 @@ async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number
   if (req.kind === 'static') {
     if (prefix === undefined) throw new SetupError(`--ip=${req.address}: ${iface.device} has no IPv4 address to take the netmask from; add --netmask`);
     if (own !== undefined) {
-      const [lo, hi] = hostRange(own.address, prefix);
-      const n = ipv4ToNumber(req.address);
-      if (n < lo || n > hi) throw new SetupError(`--ip=${req.address} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
+      if (!isHostOf(req.address, own.address, prefix)) throw new SetupError(`--ip=${req.address} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
       if (req.address === own.address) throw new SetupError(`--ip=${req.address} is ${iface.device}'s own address`);
     }
     if (!(await addressFree(plan, iface.device, req.address))) throw new SetupError(`--ip=${req.address}: the address is already in use on ${iface.device}`);
@@ -250,10 +247,8 @@ async function resolveAddress(plan: NetPlan, iface: RootInterface, index: number
   }
   if (own === undefined || prefix === undefined) throw new SetupError(`--net=${iface.device}: the device has no IPv4 address, so kiln cannot choose one for the sandbox; give --ip and --netmask`);
   if (req.range !== undefined) {
-    const [lo, hi] = hostRange(own.address, prefix);
     for (const a of req.range) {
-      const n = ipv4ToNumber(a);
-      if (n < lo || n > hi) throw new SetupError(`--iprange: ${a} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
+      if (!isHostOf(a, own.address, prefix)) throw new SetupError(`--iprange: ${a} is not in ${iface.device}'s network (${own.address}/${own.prefix})`);
     }
   }
   const candidates = addressCandidates(own.address, prefix, req.range, new Set());
@@ -375,7 +370,7 @@ async function setUp(config: SetupConfig, childPid: number): Promise<void> {
   const fds = [netFd, mntFd];
   if (plan.mode === 'user') {
     awaitIdMaps(childPid);
-    const userFd = libc().ioctl(netFd, NS_GET_USERNS, ptr(new Uint8Array(8)));
+    const userFd = userNsOf(netFd, 'owner');
     if (userFd < 0) throw new SyscallError('ioctl(NS_GET_USERNS)', errno(), `/proc/${childPid}/ns/net`);
     fds.push(userFd);
   }

@@ -16,7 +16,6 @@
  * survives nsenter and the exec), SIGTERM when kiln is interrupted, and SIGTERM when the sandbox ends.
  */
 import { HostError, SyscallError, UsageError } from '../errors.ts';
-import { findExecutable } from '../host/bwrap.ts';
 import { memfdWithData } from '../launch/fds.ts';
 import { encodeInitConfig, INIT_FLAG, type InitConfig } from '../launch/init-config.ts';
 import { isRunning, processIds } from '../registry/proc.ts';
@@ -28,6 +27,8 @@ import { readText, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { clientHelloSni, PcapReader, tcpSegment } from './sni.ts';
 import { formatSni, TraceFormatter, type TraceKind } from './trace-format.ts';
+import { userNsOf } from '../sys/ns.ts';
+import { systemTool } from './inspect.ts';
 
 export type { TraceKind } from './trace-format.ts';
 
@@ -35,7 +36,6 @@ export type { TraceKind } from './trace-format.ts';
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const O_RDONLY = 0;
 const O_CLOEXEC = 0o2000000;
-const NS_GET_USERNS = 0xb701;
 
 /**
  * tcpdump's capture filter for each monitor. nettrace: UDP, and TCP only for a connection's first
@@ -149,12 +149,6 @@ function openFd(path: string): number {
   return fd;
 }
 
-function tool(name: string, pkg: string, option: string): string {
-  const path = findExecutable(name, SYSTEM_PATH);
-  if (path === undefined) throw new HostError(`${option} needs ${name} (package ${pkg}), which is not installed`);
-  return path;
-}
-
 /** tcpdump, started as the plan says, with the namespace fds (and the init stage's) at 3…6. */
 function spawnTcpdump(plan: TracePlan, pid1: number) {
   const l = libc();
@@ -163,7 +157,7 @@ function spawnTcpdump(plan: TracePlan, pid1: number) {
     const netFd = openFd(`/proc/${pid1}/ns/net`);
     opened.push(netFd);
     if (plan.init !== undefined) {
-      const userFd = l.ioctl(netFd, NS_GET_USERNS, ptr(new Uint8Array(8)));
+      const userFd = userNsOf(netFd, 'owner');
       if (userFd < 0) throw new SyscallError('ioctl(NS_GET_USERNS)', errno(), `/proc/${pid1}/ns/net`);
       opened.push(userFd);
       opened.push(openFd(process.execPath));
@@ -187,7 +181,7 @@ export async function runTrace(kind: TraceKind, sb: Sandbox, ctx: TraceContext):
   const callerUid = process.getuid?.() ?? 0;
   const facts: TraceFacts = {
     callerUid,
-    tools: { tcpdump: tool('tcpdump', 'tcpdump', option), nsenter: tool('nsenter', 'util-linux', option), setpriv: tool('setpriv', 'util-linux', option) },
+    tools: { tcpdump: systemTool('tcpdump', 'tcpdump', option), nsenter: systemTool('nsenter', 'util-linux', option), setpriv: systemTool('setpriv', 'util-linux', option) },
     ownerGid: processIds(sb.entry.pid)?.gid ?? sb.entry.uid,
     lastCap: Number(readText('/proc/sys/kernel/cap_last_cap')?.trim() ?? '40'),
   };

@@ -12,6 +12,7 @@ import { cString, cStringArray, errno, libc, ptr } from '../sys/libc.ts';
 import { planJoin, type JoinFacts, type JoinMode, type JoinPlan } from './join.ts';
 import { childrenMap, commandLine, NAMESPACES, namespaceId, noNewPrivs, processIds, processTable, type NamespaceKind } from './proc.ts';
 import type { Sandbox } from './scan.ts';
+import { userNsOf } from '../sys/ns.ts';
 
 /** Where root's helpers are looked for: system directories only, never the caller's PATH. */
 const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
@@ -72,8 +73,6 @@ function gatherFacts(sb: Sandbox, callerUid: number, option: string): JoinFacts 
   };
 }
 
-const NS_GET_USERNS = 0xb701;
-const NS_GET_PARENT = 0xb702;
 const F_SETFD = 2;
 
 /** The user namespace above `pid`'s, as an fd; undefined if there is none we may see. */
@@ -81,7 +80,7 @@ function parentUserNs(pid: number): number | undefined {
   const l = libc();
   const own = l.open(ptr(cString(`/proc/${pid}/ns/user`)), 0o2000000 /* O_RDONLY | O_CLOEXEC */, 0);
   if (own < 0) return undefined;
-  const parent = l.ioctl(own, NS_GET_PARENT, ptr(new Uint8Array(8)));
+  const parent = userNsOf(own, 'parent');
   l.close(own);
   return parent < 0 ? undefined : parent;
 }
@@ -109,7 +108,7 @@ function openOuter(pid: number): { user: number; net?: number } | undefined {
   }
   const net = l.open(ptr(cString(`/proc/${pid}/ns/net`)), 0 /* O_RDONLY, inherited */, 0);
   if (net < 0) return { user };
-  const owner = l.ioctl(net, NS_GET_USERNS, ptr(new Uint8Array(8)));
+  const owner = userNsOf(net, 'owner');
   const owned = owner >= 0 && stat(`/proc/self/fd/${owner}`)?.ino === stat(`/proc/self/fd/${user}`)?.ino;
   if (owner >= 0) l.close(owner);
   if (!owned) {
