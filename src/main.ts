@@ -7,11 +7,7 @@
  * never as a stack trace unless asked for.
  */
 import { debugRequested, formatInternalError } from './internal-error.ts';
-import { readBytes, writeAll } from './sys/fs.ts';
-
-function readBytesSync(path: string): Uint8Array {
-  return readBytes(path, 4096)?.bytes ?? new Uint8Array();
-}
+import { writeAll } from './sys/fs.ts';
 
 const argv = process.argv.slice(2);
 const isInit = argv[0]?.startsWith('--kiln-init=') === true && argv[1] === '--';
@@ -47,8 +43,7 @@ if (argv[0]?.startsWith('--kiln-output=') === true && argv[1] === '--') {
     if (name === 'kiln-dhcp-event') {
       // udhcpc's event script for --ip=dhcp (src/net/dhcp-event.ts), a link to kiln in a sandbox's helper directory.
       return import('./net/dhcp-event.ts').then(({ runDhcpEvent }) => {
-        const cmdline = new TextDecoder().decode(readBytesSync('/proc/self/cmdline'));
-        process.exitCode = runDhcpEvent(cmdline.slice(0, cmdline.indexOf('\0')), argv[0], process.env);
+        process.exitCode = runDhcpEvent(argv[0], process.env);
       });
     }
     return main(argv, isKilnName(name) ? undefined : name).then((code) => {

@@ -8,7 +8,7 @@ import { joinFields, type RegistryEntry, type RegistryNetwork } from '../registr
 import { describeFilesystem } from '../plan/fs-log.ts';
 import { startOutputRelay } from './output.ts';
 import { processStartTime, pruneIfCrowded, readEntries, removeFile, removeHelperDir, writeEntry } from '../registry/store.ts';
-import { mkdirAll, openForWriting, writeAll } from '../sys/fs.ts';
+import { mkdirAll, openForWriting } from '../sys/fs.ts';
 import { startHelpers, type StartedHelpers } from '../helpers/start.ts';
 import { startNetworkSetup, type StartedNetwork } from '../net/start.ts';
 import type { NetPlan } from '../net/types.ts';
@@ -66,24 +66,17 @@ function makeHelperDir(registryDir: string): string {
   return dir;
 }
 
-/** A new file, the caller's, mode 0600 (a root sandbox reads it through a bind). */
-function writeNewFile(path: string, text: string): void {
-  const fd = openForWriting(path, false);
-  try {
-    writeAll(fd, text);
-  } finally {
-    libc().close(fd);
-  }
-}
-
 function startPlanHelpers(plan: LaunchPlan, meta: LaunchMeta): { dir: string; started: StartedHelpers } | undefined {
   // slirp4netns (user-mode networking) writes its messages there too; --ip=dhcp keeps the lease's
   // resolv.conf there, and udhcpc's event script (a link to kiln).
-  if (plan.helpers.length === 0 && plan.network?.mode !== 'user' && plan.network?.interfaces.every((i) => i.address.kind !== 'dhcp') !== false) return undefined;
+  const net = plan.network;
+  const dhcp = net?.interfaces.some((i) => i.address.kind === 'dhcp') === true;
+  if (plan.helpers.length === 0 && net?.mode !== 'user' && !dhcp) return undefined;
   const dir = makeHelperDir(meta.registryDir);
-  // The bind's source must exist before bwrap runs; the set-up stage fills it in place.
-  if (plan.network?.dhcpResolv === true) writeNewFile(`${dir}/resolv.conf`, '');
   try {
+    // The bind's source must exist before bwrap runs: empty, mode 0600 (a root sandbox reads it); the
+    // set-up stage fills it in place.
+    if (net?.dhcpResolv === true) libc().close(openForWriting(`${dir}/resolv.conf`, false));
     const callerEnv = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const started = startHelpers(plan.helpers, dir, callerEnv);
     for (const h of started.helpers) meta.debug(`helper ${h.name} (pid ${h.pid}) ready in ${h.startMs.toFixed(1)} ms`);

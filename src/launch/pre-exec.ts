@@ -28,7 +28,7 @@ function narrowBoundingSet(keep: readonly number[], lastCap: number): void {
 }
 
 const EPERM = 1;
-const ENOENT_ = 2;
+const ENOENT = 2;
 const O_RDONLY_CLOEXEC = 0o2000000;
 const CLONE_NEWNET = 0x40000000;
 
@@ -42,7 +42,7 @@ function enterNetns(path: string): void {
   const fd = l.open(ptr(cString(path)), O_RDONLY_CLOEXEC, 0);
   if (fd < 0) {
     const e = errno();
-    if (e === ENOENT_) throw new UsageError(`--netns: there is no network namespace ${path.slice(path.lastIndexOf('/') + 1)} (${path}); make it with: ip netns add NAME`);
+    if (e === ENOENT) throw new UsageError(`--netns: there is no network namespace ${path.slice(path.lastIndexOf('/') + 1)} (${path}); make it with: ip netns add NAME`);
     throw new SyscallError('open', e, path);
   }
   const rc = l.setns(fd, CLONE_NEWNET);

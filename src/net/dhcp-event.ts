@@ -6,7 +6,7 @@
  * the address, route and resolv.conf are kiln's to set, never a script's.
  */
 import { SyscallError } from '../errors.ts';
-import { writeAll } from '../sys/fs.ts';
+import { readBytes, writeAll } from '../sys/fs.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 
 export const DHCP_EVENT_NAME = 'kiln-dhcp-event';
@@ -35,9 +35,12 @@ export function leaseOf(env: Readonly<Record<string, string | undefined>>): Dhcp
   return { ip, subnet, ...(router !== undefined ? { router } : {}), dns };
 }
 
-/** Entry point: `kiln-dhcp-event EVENT` with udhcpc's variables; `self` is the link's path. */
-export function runDhcpEvent(self: string, event: string | undefined, env: Readonly<Record<string, string | undefined>>): number {
+/** Entry point: `kiln-dhcp-event EVENT` with udhcpc's variables; the lease goes beside the link run. */
+export function runDhcpEvent(event: string | undefined, env: Readonly<Record<string, string | undefined>>): number {
   if (event !== 'bound') return 0;
+  // argv[0] as udhcpc exec'd it: the link's full path in the helper directory.
+  const cmdline = new TextDecoder().decode(readBytes('/proc/self/cmdline', 4096)?.bytes ?? new Uint8Array());
+  const self = cmdline.slice(0, cmdline.indexOf('\0'));
   const iface = env['interface'] ?? '';
   const lease = leaseOf(env);
   if (!/^[A-Za-z0-9._-]{1,15}$/.test(iface) || lease === undefined) return 1;

@@ -71,7 +71,11 @@ function isNetwork(v: unknown): v is RegistryNetwork {
   return (
     (n['mode'] === 'user' || n['mode'] === 'root') &&
     Array.isArray(n['interfaces']) && n['interfaces'].length <= 4 &&
-    n['interfaces'].every((i: unknown) => typeof i === 'object' && i !== null && IFNAME.test(String((i as Record<string, unknown>)['name'])) && /^[A-Za-z0-9._@:-]{1,15}$/.test(String((i as Record<string, unknown>)['device']))) &&
+    n['interfaces'].every((i: unknown) => {
+      if (typeof i !== 'object' || i === null) return false;
+      const f = i as Record<string, unknown>;
+      return typeof f['name'] === 'string' && IFNAME.test(f['name']) && typeof f['device'] === 'string' && IFNAME.test(f['device']);
+    }) &&
     (n['filter4'] === undefined || typeof n['filter4'] === 'string') &&
     (n['filter6'] === undefined || typeof n['filter6'] === 'string') &&
     isStrings(n['dns']) && (n['dns'] as string[]).length <= 3
