@@ -58,7 +58,7 @@ export interface HelperFds {
   readonly syncFd?: number;
   readonly display?: number;
   /** The network set-up stage's pipes (src/net/start.ts). */
-  readonly network?: { readonly statusFd: number; readonly readyFd: number; readonly lifetimeFd: number; readonly treeFd: number };
+  readonly network?: { readonly statusFd: number; readonly statusKeepFd: number; readonly readyFd: number; readonly lifetimeFd: number; readonly treeFd: number };
 }
 
 /** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
@@ -76,7 +76,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
   const infoFds = [
     ...(plan.infoFd === undefined ? [] : [plan.infoFd]),
     ...(helpers.syncFd === undefined ? [] : [helpers.syncFd]),
-    ...(net === undefined ? [] : [net.statusFd, net.readyFd, net.lifetimeFd, net.treeFd]),
+    ...(net === undefined ? [] : [net.statusFd, net.statusKeepFd, net.readyFd, net.lifetimeFd, net.treeFd]),
   ];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
@@ -98,7 +98,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     defaultSignals: signals.reset,
     unblockSignals: signals.block,
     reignoreSignals: signals.reignore,
-    ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd, closeFds: [net.statusFd, net.lifetimeFd] } : {}),
+    ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd, closeFds: [net.statusFd, net.statusKeepFd, net.lifetimeFd] } : {}),
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {

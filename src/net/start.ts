@@ -42,6 +42,14 @@ export interface StartedNetwork {
   readonly pid: number;
   /** For bwrap's --json-status-fd. */
   readonly statusFd: number;
+  /**
+   * The status pipe's reading end, kept by tini, bwrap and the init stage (which closes it) besides the
+   * stage's own copy. NOTE: if the stage dies before bwrap writes its status, bwrap's monitor would get
+   * SIGPIPE and die before it lets its child go on, and that child would wait for it forever (bwrap sets
+   * its parent-death signal only later). With a reader left, the write succeeds, the init stage sees the
+   * stage's end on the ready pipe, and the sandbox ends.
+   */
+  readonly statusKeepFd: number;
   /** For the init stage, which waits on it. */
   readonly readyFd: number;
   /** Inherited by tini, bwrap and the init stage (which closes it): slirp4netns lives as long as a copy does. */
@@ -67,11 +75,11 @@ export function startNetworkSetup(config: SetupConfig): StartedNetwork {
   try {
     pid = spawnWithFds(['/proc/self/exe', `${NET_FLAG}=${SETUP_FDS.config}`], [], [configFd, statusR, readyW, lifeW, treeR], "kiln's network set-up");
   } catch (e) {
-    for (const fd of [statusW, readyR, lifeR, treeW]) l.close(fd);
+    for (const fd of [statusR, statusW, readyR, lifeR, treeW]) l.close(fd);
     throw e;
   } finally {
-    for (const fd of [configFd, statusR, readyW, lifeW, treeR]) l.close(fd);
+    for (const fd of [configFd, readyW, lifeW, treeR]) l.close(fd);
   }
-  for (const fd of [statusW, readyR, lifeR, treeW]) inheritable(fd);
-  return { pid, statusFd: statusW, readyFd: readyR, lifetimeFd: lifeR, treeFd: treeW };
+  for (const fd of [statusR, statusW, readyR, lifeR, treeW]) inheritable(fd);
+  return { pid, statusFd: statusW, statusKeepFd: statusR, readyFd: readyR, lifetimeFd: lifeR, treeFd: treeW };
 }

@@ -311,6 +311,8 @@ describe.skipIf(SKIP !== '' || !IS_ROOT)('root: Firejail\'s bridge model', () =>
     run(['kill', '-9', ...setupStage(p.pid).split('\n')]);
     expect(await p.exited).toBe(1);
     expect(existsSync(marker)).toBe(false);
+    // No part of the sandbox is left (bwrap's child once waited forever for a monitor killed by SIGPIPE).
+    expect(eventually(() => run(['pgrep', '-f', marker]).stdout.trim() === '')).toBe(true);
     expect(eventually(() => links(rw).join() === before.join())).toBe(true);
     const control = rw.kilnRoot(['--quiet', '--noprofile', '--net=br0', 'touch', marker]);
     expect(control.code).toBe(0);
