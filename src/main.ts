@@ -35,6 +35,11 @@ if (argv[0]?.startsWith('--kiln-output=') === true && argv[1] === '--') {
   void import('./net/setup.ts').then(async ({ runNetworkSetup }) => {
     process.exitCode = await runNetworkSetup(Number(argv[0]?.slice('--kiln-net='.length)));
   });
+} else if (argv[0]?.startsWith('--kiln-tracelog=') === true && argv.length === 1) {
+  // tracelog's supervisor (src/tracelog/supervisor.ts), started by the launch before it execs.
+  void import('./tracelog/supervisor.ts').then(({ runTracelog }) => {
+    process.exitCode = runTracelog(Number(argv[0]?.slice('--kiln-tracelog='.length)));
+  });
 } else if (isInit) {
   void import('./launch/init.ts').then(({ runInit }) => runInit(Number(argv[0]?.slice('--kiln-init='.length)), argv.slice(2)));
 } else {

@@ -39,8 +39,8 @@ describe('Firejail surface coverage', () => {
     expect(unhandledCliOnly()).toEqual([...NETWORK, ...BUILDER].sort());
   });
 
-  test('profile commands: only tracelog and AppArmor are still to come', () => {
+  test('profile commands: only AppArmor is still to come', () => {
     const open = COMMAND_NAMES.filter((n) => isCommand(n) && !isEnforced({ kind: n } as Directive)).sort();
-    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack', 'tracelog'].sort());
+    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack'].sort());
   });
 });

@@ -59,6 +59,8 @@ export interface HelperFds {
   readonly display?: number;
   /** The network set-up stage's pipes (src/net/start.ts). */
   readonly network?: { readonly statusFd: number; readonly statusKeepFd: number; readonly readyFd: number; readonly lifetimeFd: number; readonly treeFd: number };
+  /** The init stage's end of the socket to tracelog's supervisor (src/tracelog/start.ts). */
+  readonly tracelogFd?: number;
 }
 
 /** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
@@ -77,6 +79,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     ...(plan.infoFd === undefined ? [] : [plan.infoFd]),
     ...(helpers.syncFd === undefined ? [] : [helpers.syncFd]),
     ...(net === undefined ? [] : [net.statusFd, net.statusKeepFd, net.readyFd, net.lifetimeFd, net.treeFd]),
+    ...(helpers.tracelogFd === undefined ? [] : [helpers.tracelogFd]),
   ];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
@@ -99,6 +102,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     unblockSignals: signals.block,
     reignoreSignals: signals.reignore,
     ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd, closeFds: [net.statusFd, net.statusKeepFd, net.lifetimeFd] } : {}),
+    ...tracelogConfig(plan, helpers.tracelogFd),
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {
@@ -106,6 +110,14 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     argv: supervise(plan, signals, ['--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv]),
     passFds: [argsFd, exeFd, configFd, ...blobFds, ...infoFds],
   };
+}
+
+/** tracelog's part of the init config: a plan that asks for it gets its supervisor's socket, or nothing runs. */
+function tracelogConfig(plan: LaunchPlan, fd: number | undefined): { tracelog?: { fd: number; filter: string } } {
+  const t = plan.init?.tracelog;
+  if (t === undefined) return {};
+  if (fd === undefined) throw new TypeError('a plan with tracelog starts its supervisor');
+  return { tracelog: { fd, filter: Buffer.from(t.filter).toString('base64') } };
 }
 
 function openForExec(path: string): number {

@@ -37,6 +37,11 @@ export interface InitConfig {
   readonly awaitFd?: number;
   /** The network set-up stage's tree pipe: one byte says bwrap has built the tree (it may mount on it now). */
   readonly treeFd?: number;
+  /**
+   * tracelog: the socket to kiln's supervisor, and the notifying filter (base64) whose listener goes over
+   * it, loaded before the profile's filters. Absent: no tracelog.
+   */
+  readonly tracelog?: { readonly fd: number; readonly filter: string };
   /** Inherited fds the program must not get (the network's status and lifetime pipes). */
   readonly closeFds?: readonly number[];
   // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.

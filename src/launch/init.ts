@@ -284,9 +284,12 @@ function pivotRoot(dir: string, cwd: string): void {
  * The last steps before the exec: the signals' dispositions, a join's or a launch's limits (see join-apply.ts: nothing may be allocated after
  * them), then the filters, last of all, since they may forbid setrlimit.
  */
-function applyLast(config: InitConfig, filters: readonly Filter[], setLimits: () => void): void {
+function applyLast(config: InitConfig, filters: readonly Filter[], setLimits: () => void, tracelog?: () => void): void {
   restoreSignals(config.defaultSignals ?? [], config.unblockSignals ?? [], config.reignoreSignals ?? []);
   if (config.limits !== undefined) applyJoinLimits(config.limits);
+  // Before the limits (sending the listener may need memory) and before the profile's filters (which may
+  // refuse seccomp(2) itself).
+  tracelog?.();
   setLimits();
   for (const f of filters) loadSeccomp(f);
 }
@@ -363,7 +366,13 @@ function searchPath(name: string, pathVar: string | undefined): string {
  * Entry point: `kiln --kiln-init=FD -- program args…`. Execs the program; for a file transfer, schedules
  * it and returns, and the process exits when it is done.
  */
-export function runInit(configFd: number, argv: readonly string[]): void {
+/** Loaded on demand: a launch without tracelog never pays for it. */
+async function loadTracelog(t: NonNullable<InitConfig['tracelog']>): Promise<() => void> {
+  const { prepareTracelog } = await import('../tracelog/listen.ts');
+  return prepareTracelog(t.fd, t.filter);
+}
+
+export async function runInit(configFd: number, argv: readonly string[]): Promise<void> {
   const config = decodeInitConfig(readFd(configFd));
   libc().close(config.exeFd);
   for (const fd of config.closeFds ?? []) libc().close(fd);
@@ -400,7 +409,8 @@ export function runInit(configFd: number, argv: readonly string[]): void {
   const en = cStringArray(env);
   const setLimits = prepareLimits(config.rlimits ?? []);
   try {
-    applyLast(config, filters, setLimits);
+    const tracelog = config.tracelog === undefined ? undefined : await loadTracelog(config.tracelog);
+    applyLast(config, filters, setLimits, tracelog);
   } catch (e) {
     fail(e);
   }

@@ -18,6 +18,8 @@ import { checkLimits } from './pre-exec.ts';
 import { HostError } from '../errors.ts';
 import { isExecutableFile } from '../sys/fs.ts';
 import { libc } from '../sys/libc.ts';
+import { startTracelog } from '../tracelog/start.ts';
+import { DEFAULT_SYSLOG_SOCKET } from '../tracelog/syslog.ts';
 
 /**
  * A cached plan names tini and env by path; if one has gone since, say which package brings it back
@@ -167,10 +169,20 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     const helperFds = helpers === undefined
       ? {}
       : { dir: helpers.dir, ...(started?.syncFd !== undefined ? { syncFd: started.syncFd } : {}), ...(started?.display !== undefined ? { display: started.display } : {}) };
+    // tracelog's supervisor: the init stage sends it the listener; if kiln dies first, it reads end of file.
+    const tracelog = plan.init?.tracelog === undefined
+      ? undefined
+      : startTracelog({
+        sandboxPid: entry.pid,
+        name: entry.name,
+        blacklist: { hidden: plan.init.tracelog.hidden, shown: plan.init.tracelog.shown },
+        socket: process.env['KILN_SYSLOG_SOCKET'] ?? DEFAULT_SYSLOG_SOCKET,
+      });
+    if (tracelog !== undefined) meta.debug(`tracelog supervisor (pid ${tracelog.pid}) watches ${plan.init?.tracelog?.hidden.length ?? 0} blacklisted paths`);
     // The network's set-up stage last before the exec: it waits on bwrap's status pipe, which kiln holds
     // until bwrap has it, so that kiln dying any earlier ends the stage too.
     const network = plan.network === undefined ? undefined : startNetwork(plan.network, meta, entry.name, helpers?.dir);
-    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, { ...helperFds, ...(network !== undefined ? { network } : {}) });
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, { ...helperFds, ...(network !== undefined ? { network } : {}), ...(tracelog !== undefined ? { tracelogFd: tracelog.initFd } : {}) });
     meta.beforeExec(prepared.argv);
     // Last, so that kiln's own messages above reach the caller's stderr, not the log.
     if (plan.output !== undefined) {

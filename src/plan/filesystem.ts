@@ -33,6 +33,8 @@ export interface FsPlan {
   /** --appimage: squashfuse, the mount's place (APPDIR) and the runtime's variables. */
   readonly appimage?: AppImagePlan;
   readonly report: FsReport;
+  /** Mounts the plan put beneath a blacklisted directory, which the sandbox shows after all (for tracelog). */
+  readonly beneathHidden: readonly string[];
   /** Finds a program as execvp will inside this sandbox (plan/lookup.ts). */
   readonly lookup: (name: string, pathVar: string | undefined, cwd: string) => Found;
   /** Whether the sandbox shows the host's `path` at the same place. */
@@ -94,8 +96,11 @@ export function planFilesystem(policy: Policy, facts: HostFacts, program?: strin
     privateLib: ctx.privateLib,
   };
   const tree = ctx.tree;
+  const hiddenDirs = report.blacklisted.map((p) => (p === '/' ? '/' : `${p}/`));
+  const beneathHidden = tree.list().flatMap((n) => (n.content.kind !== 'hidden' && hiddenDirs.some((d) => n.path.startsWith(d)) ? [n.path] : []));
   return {
     cwd,
+    beneathHidden,
     mounts,
     initSteps,
     blobs: ctx.blobs,

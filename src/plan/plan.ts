@@ -17,6 +17,10 @@ import { CHROOT_AT, chrootWarnings } from './chroot.ts';
 import type { EnvChanges, InitPlan, InitStep, LaunchPlan, Namespace, PreExecStep, SignalReset, Supervisor } from './types.ts';
 import type { AppImageFile } from '../host/appimage.ts';
 import { planNetwork } from '../net/plan.ts';
+import { tracelogFilter } from '../tracelog/filter.ts';
+import { archFromNode } from '../seccomp/arch.ts';
+import { encodeProgram } from '../seccomp/bpf.ts';
+import type { TracelogPlan } from './types.ts';
 
 export interface LaunchRequest {
   /**
@@ -246,6 +250,17 @@ function planProgram(policy: Policy, facts: HostFacts, request: LaunchRequest): 
   return { fs, argv: [program.path, ...args] };
 }
 
+/**
+ * `tracelog`: what the init stage loads and the supervisor reports. The blacklist is the tree's, so a
+ * path counts exactly when the sandbox hides it (noblacklist and whitelist exemptions never reach it).
+ */
+function planTracelog(policy: Policy, facts: HostFacts, fs: FsPlan): TracelogPlan | undefined {
+  if (!policy.tracelog) return undefined;
+  const arch = archFromNode(facts.arch);
+  if (arch === undefined || arch === 'i386') throw new UsageError(`tracelog is not supported on ${facts.arch}`);
+  return { filter: encodeProgram(tracelogFilter(arch)), hidden: fs.report.blacklisted, shown: fs.beneathHidden };
+}
+
 export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchRequest): LaunchPlan {
   const adjusted = request.appimage === undefined ? { policy: requested, warnings: [] } : forAppImage(requested);
   // The network first: it decides the sandbox's resolv.conf (user-mode networking's DNS forwarder).
@@ -268,7 +283,9 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   const mountInit = initSteps.length > 0;
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
   // The init stage waits for the network's set-up stage, and refuses to start the program if it failed.
-  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined || network !== undefined);
+  // tracelog's listener comes from the init stage, which loads its filter.
+  const tracelog = planTracelog(policy, facts, fs);
+  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined || network !== undefined || tracelog !== undefined);
   const withInit = signalReset.kind === 'init';
   // The AppImage runtime's variables before the profile's `env`, which may still change them.
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...(fs.appimage?.setEnv ?? []), ...policy.env] };
@@ -281,7 +298,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   // Without mounts or limits to raise, bwrap sets the program's capabilities, as it does without the init.
   const capsByBwrap = !mountInit && !(rlimits.length > 0 && facts.isRoot);
   const init: InitPlan | undefined = withInit
-    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap, ...(network !== undefined ? { awaitNetwork: true } : {}) }
+    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap, ...(network !== undefined ? { awaitNetwork: true } : {}), ...(tracelog !== undefined ? { tracelog } : {}) }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,

@@ -116,6 +116,17 @@ export interface InitPlan {
    * word before any step, and stops without starting the program if it does not come. Absent: no wait.
    */
   readonly awaitNetwork?: true;
+  /**
+   * `tracelog`: the notifying filter the init stage loads (src/tracelog/filter.ts), and the tree's
+   * blacklisted paths (and what is mounted back beneath them) that its supervisor reports. Absent: off.
+   */
+  readonly tracelog?: TracelogPlan;
+}
+
+export interface TracelogPlan {
+  readonly filter: Uint8Array;
+  readonly hidden: readonly string[];
+  readonly shown: readonly string[];
 }
 
 /** setrlimit(resource, {value, value}); `name` is Firejail's command, for messages. */

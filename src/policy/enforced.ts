@@ -126,7 +126,7 @@ const ENFORCEMENT: Enforcement = {
   'dbus-system.call': true,
   'dbus-system.broadcast': true,
   nodbus: true,
-  tracelog: false,
+  tracelog: true,
   // resources and lifetime (plan/limits.ts, launch/exec.ts)
   cpu: true,
   nice: true,
