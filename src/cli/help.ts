@@ -49,6 +49,10 @@ Differences from Firejail:
   - --appimage FILE [ARGS] mounts a type 2 AppImage with squashfuse (packages
     squashfuse, fuse3), never a loop device, and runs its AppRun with APPDIR,
     APPIMAGE, ARGV0 and OWD set; type 1 AppImages are refused.
+  - tracelog logs each open, stat or exec of a blacklisted path to syslog
+    (/dev/log, or KILN_SYSLOG_SOCKET), 20 lines at once then one a second,
+    with a count of the rest; without a system log the lines go to stderr.
+    Every path call then waits on kiln's supervisor (docs/tracelog.md).
   - Networks (docs/network.md). As root, --net=BRIDGE|ETHERNET, --interface
     and --netns work as in Firejail (iproute2; ARP checks the address, which
     takes a second, as in Firejail), and the program never keeps
