@@ -33,10 +33,17 @@ describe('tracelog filter', () => {
     });
   }
 
-  test('x86_64: another arch and x32 numbers are allowed', () => {
+  test('x86_64: i386 path calls notify by their own numbers; x32 numbers and other arches are allowed', () => {
     const prog = tracelogFilter('x86_64');
     const openat = syscallNumber('x86_64', 'openat') ?? -1;
-    expect(runProgram(prog, { arch: archInfo('i386').auditArch, nr: 5, args: [] }).action.kind).toBe('allow');
+    const i386 = archInfo('i386').auditArch;
+    expect(runProgram(prog, syscallData('i386', 'open', [0x1000, 0])).action.kind).toBe('user-notif');
+    expect(runProgram(prog, syscallData('i386', 'stat64', [0x1000, 0])).action.kind).toBe('user-notif');
+    expect(runProgram(prog, syscallData('i386', 'fstatat64', [3, 0x1000, 0, AT_EMPTY_PATH])).action.kind).toBe('allow');
+    // i386's 2 is fork, x86_64's open: the numbers are the ABI's own.
+    expect(runProgram(prog, { arch: i386, nr: 2, args: [] }).action.kind).toBe('allow');
+    expect(kernelCachesAllow(prog, i386, syscallNumber('i386', 'read') ?? -1)).toBe(true);
+    expect(runProgram(prog, { arch: archInfo('aarch64').auditArch, nr: 56, args: [] }).action.kind).toBe('allow');
     expect(runProgram(prog, { arch: archInfo('x86_64').auditArch, nr: (openat | X32_SYSCALL_BIT) >>> 0, args: [] }).action.kind).toBe('allow');
     expect(runProgram(prog, { arch: archInfo('x86_64').auditArch, nr: openat, args: [] }).action.kind).toBe('user-notif');
   });

@@ -4,8 +4,8 @@
  * which the kernel's allow cache (5.11+) then skips without running the filter at all.
  *
  * NOTE: BPF cannot read the path (a pointer into the caller's memory), so every path call notifies,
- * blacklisted or not. x32 calls (same AUDIT_ARCH, another numbering) and 32-bit tasks are not watched:
- * kiln's default filter refuses x32, and an i386 program's accesses go unlogged (docs/tracelog.md).
+ * blacklisted or not. i386 calls on x86_64 (`int 0x80`, a 32-bit program) are watched by their own
+ * numbers; x32 calls (same AUDIT_ARCH, another numbering) are not: kiln's default filter refuses them.
  */
 import { archInfo, X32_SYSCALL_BIT, type Arch } from '../seccomp/arch.ts';
 import {
@@ -18,10 +18,10 @@ const ld = (k: number): Insn => ({ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0,
 const jmp = (op: number, k: number, jt: number, jf: number): Insn => ({ code: BPF_JMP | op | BPF_K, jt, jf, k: k >>> 0 });
 const ret = (k: number): Insn => ({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: k >>> 0 });
 
-export function tracelogFilter(arch: Arch): Insn[] {
-  const info = archInfo(arch);
-  const out: Insn[] = [ld(OFF_ARCH), jmp(BPF_JEQ, info.auditArch, 1, 0), ret(SECCOMP_RET_ALLOW), ld(OFF_NR)];
-  if (info.hasX32) out.push(jmp(BPF_JGE, X32_SYSCALL_BIT, 0, 1), ret(SECCOMP_RET_ALLOW));
+/** `ld nr` and one test per path call of `arch`, ending in ALLOW; A holds the arch on entry. */
+function callsOf(arch: Arch, x32: boolean): Insn[] {
+  const out: Insn[] = [ld(OFF_NR)];
+  if (x32) out.push(jmp(BPF_JGE, X32_SYSCALL_BIT, 0, 1), ret(SECCOMP_RET_ALLOW));
   for (const [nr, s] of [...pathSyscalls(arch)].sort((a, b) => a[0] - b[0])) {
     if (s.emptyPathArg === undefined) {
       out.push(jmp(BPF_JEQ, nr, 0, 1), ret(SECCOMP_RET_USER_NOTIF));
@@ -31,5 +31,15 @@ export function tracelogFilter(arch: Arch): Insn[] {
     out.push(jmp(BPF_JEQ, nr, 0, 4), ld(offArgLow(s.emptyPathArg)), jmp(BPF_JSET, AT_EMPTY_PATH, 1, 0), ret(SECCOMP_RET_USER_NOTIF), ret(SECCOMP_RET_ALLOW));
   }
   out.push(ret(SECCOMP_RET_ALLOW));
+  return out;
+}
+
+export function tracelogFilter(arch: Arch): Insn[] {
+  const info = archInfo(arch);
+  const native = callsOf(arch, info.hasX32);
+  const compat = info.compat === undefined ? [] : callsOf(info.compat, false);
+  const out: Insn[] = [ld(OFF_ARCH)];
+  if (info.compat !== undefined) out.push(jmp(BPF_JEQ, archInfo(info.compat).auditArch, 0, compat.length), ...compat);
+  out.push(jmp(BPF_JEQ, info.auditArch, 1, 0), ret(SECCOMP_RET_ALLOW), ...native);
   return out;
 }

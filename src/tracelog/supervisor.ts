@@ -21,7 +21,7 @@ import { resolveInRoot } from './resolve.ts';
 import { openSyslog, type LogSink } from './syslog.ts';
 import { AT_FDCWD, pathSyscalls, type PathSyscall } from './syscalls.ts';
 import type { TracelogConfig } from './start.ts';
-import { archFromNode } from '../seccomp/arch.ts';
+import { archFromNode, archInfo, type Arch } from '../seccomp/arch.ts';
 
 const SECCOMP_GET_NOTIF_SIZES = 3;
 const NOTIF_BYTES = 80;
@@ -95,7 +95,8 @@ function readLink(path: string): string | undefined {
 interface Context {
   readonly config: TracelogConfig;
   readonly index: BlacklistIndex;
-  readonly calls: Map<number, PathSyscall>;
+  /** The watched calls by AUDIT_ARCH, then number. */
+  readonly calls: ReadonlyMap<number, ReadonlyMap<number, PathSyscall>>;
   readonly listener: number;
   readonly log: LogSink;
   readonly limit: ReturnType<typeof tokenBucket>;
@@ -165,7 +166,7 @@ function serve(ctx: Context): void {
     const id = notif[0] ?? 0n;
     const tid = words[2] ?? 0;
     const nr = words[4] ?? 0;
-    const call = ctx.calls.get(nr);
+    const call = ctx.calls.get(words[5] ?? 0)?.get(nr);
     try {
       if (call !== undefined) inspect(ctx, id, tid, notif.subarray(4, 10), call);
     } catch (e) {
@@ -195,7 +196,7 @@ export function runTracelog(configFd: number): number {
   const ctx: Context = {
     config,
     index: indexBlacklist(config.blacklist),
-    calls: pathSyscalls(arch),
+    calls: new Map([arch, ...(archInfo(arch).compat !== undefined ? [archInfo(arch).compat as Arch] : [])].map((a) => [archInfo(a).auditArch, pathSyscalls(a)])),
     listener,
     log: openSyslog(config.socket, process.pid),
     limit: tokenBucket(TRACELOG_BURST, TRACELOG_PER_SECOND, performance.now()),

@@ -49,6 +49,9 @@ export const PATH_SYSCALLS: readonly PathSyscall[] = [
   { name: 'execveat', dirfd: 0, path: 1, follow: unless(4, AT_SYMLINK_NOFOLLOW) },
   { name: 'stat', path: 0, follow: always },
   { name: 'lstat', path: 0, follow: never },
+  // i386's own forms (a 32-bit program on x86_64).
+  { name: 'stat64', path: 0, follow: always },
+  { name: 'lstat64', path: 0, follow: never },
   { name: 'newfstatat', dirfd: 0, path: 1, follow: unless(3, AT_SYMLINK_NOFOLLOW), emptyPathArg: 3 },
   { name: 'fstatat64', dirfd: 0, path: 1, follow: unless(3, AT_SYMLINK_NOFOLLOW), emptyPathArg: 3 },
   { name: 'statx', dirfd: 0, path: 1, follow: unless(2, AT_SYMLINK_NOFOLLOW), emptyPathArg: 2 },
