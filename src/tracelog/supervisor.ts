@@ -12,6 +12,7 @@
 import { SyscallError } from '../errors.ts';
 import { readText, writeAll } from '../sys/fs.ts';
 import { errno, libc, ptr } from '../sys/libc.ts';
+import type { Pointer } from 'bun:ffi';
 import { receiveFd } from './fdpass.ts';
 import { SYS_SECCOMP, tracelogLibc } from './ffi.ts';
 import { hiddenBy, indexBlacklist, joinPath, type BlacklistIndex } from './match.ts';
@@ -29,6 +30,8 @@ const RESP_BYTES = 24;
 const IOCTL_RECV = 0xc0502100n;
 const IOCTL_SEND = 0xc0182101n;
 const IOCTL_ID_VALID = 0x40082102n;
+const IOCTL_SET_FLAGS = 0x40082104n;
+const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;
 const SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
 const POLLIN = 1;
 const POLLHUP = 0x10;
@@ -100,6 +103,7 @@ interface Context {
   readonly listener: number;
   readonly log: LogSink;
   readonly limit: ReturnType<typeof tokenBucket>;
+  readonly roots: Map<number, number>;
 }
 
 const idBuf = new BigUint64Array(1);
@@ -120,26 +124,46 @@ function inspect(ctx: Context, id: bigint, tid: number, args: BigUint64Array, ca
   const dirfd = call.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[call.dirfd] ?? 0n));
   const base = written.startsWith('/') ? '/' : readLink(dirfd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${dirfd}`);
   if (base === undefined || !base.startsWith('/')) return;
-  const root = tracelogLibc().open(ptr(Buffer.from(`/proc/${tid}/root\0`)), O_PATH | O_CLOEXEC, 0);
-  if (root < 0) return;
-  try {
-    if (!stillValid(ctx, id)) return;
-    const f = call.follow;
-    const follow = f.kind === 'always' || (f.kind === 'unless' && (Number(args[f.arg] ?? 0n) & f.bit) === 0);
-    const path = resolveInRoot(root, joinPath(base, written), follow);
-    if (path === undefined || hiddenBy(path, ctx.index) === undefined) return;
-    const exe = readText(`/proc/${tid}/comm`)?.trim() ?? '?';
-    const { log, suppressed } = ctx.limit.admit(performance.now());
-    if (!log) return;
-    if (suppressed > 0) ctx.log.write(suppressedLine(ctx.config.sandboxPid, ctx.config.name, suppressed));
-    ctx.log.write(violationLine({ sandboxPid: ctx.config.sandboxPid, name: ctx.config.name, exe, pid: tid, syscall: call.name, path, asWritten: written }));
-  } finally {
-    tracelogLibc().close(root);
+  const root = rootOf(ctx, tid);
+  if (root === undefined || !stillValid(ctx, id)) return;
+  const f = call.follow;
+  const follow = f.kind === 'always' || (f.kind === 'unless' && (Number(args[f.arg] ?? 0n) & f.bit) === 0);
+  const path = resolveInRoot(root, joinPath(base, written), follow);
+  if (path === undefined || hiddenBy(path, ctx.index) === undefined) return;
+  const exe = readText(`/proc/${tid}/comm`)?.trim() ?? '?';
+  const { log, suppressed } = ctx.limit.admit(performance.now());
+  if (!log) return;
+  if (suppressed > 0) ctx.log.write(suppressedLine(ctx.config.sandboxPid, ctx.config.name, suppressed));
+  ctx.log.write(violationLine({ sandboxPid: ctx.config.sandboxPid, name: ctx.config.name, exe, pid: tid, syscall: call.name, path, asWritten: written }));
+}
+
+/** Root fds kept, by task id: opening and closing /proc/TID/root for every call cost two syscalls. */
+const ROOTS_KEPT = 256;
+
+/**
+ * The task's root directory, as an O_PATH fd. NOTE: kept per task id and not checked again: a task that
+ * changes its root later (chroot or pivot_root in a user namespace of its own), or a new task that gets
+ * an old one's id with another root, is resolved against the root first seen (docs/tracelog.md).
+ */
+function rootOf(ctx: Context, tid: number): number | undefined {
+  const kept = ctx.roots.get(tid);
+  if (kept !== undefined) return kept;
+  const fd = tracelogLibc().open(ptr(Buffer.from(`/proc/${tid}/root\0`)), O_PATH | O_CLOEXEC, 0);
+  if (fd < 0) return undefined;
+  if (ctx.roots.size >= ROOTS_KEPT) {
+    const [oldTid, oldFd] = ctx.roots.entries().next().value as [number, number];
+    ctx.roots.delete(oldTid);
+    tracelogLibc().close(oldFd);
   }
+  ctx.roots.set(tid, fd);
+  return fd;
 }
 
 function serve(ctx: Context): void {
   const l = tracelogLibc();
+  // NOTE: (6.6+) the woken side runs on the waker's CPU: the program and the supervisor hand the CPU to
+  // each other instead of waking one another across CPUs. Older kernels refuse it (EINVAL): no matter.
+  l.ioctl(ctx.listener, IOCTL_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP as unknown as Pointer);
   const notif = new BigUint64Array(NOTIF_BYTES / 8);
   const words = new Uint32Array(notif.buffer);
   const resp = new BigUint64Array(RESP_BYTES / 8);
@@ -200,6 +224,7 @@ export function runTracelog(configFd: number): number {
     listener,
     log: openSyslog(config.socket, process.pid),
     limit: tokenBucket(TRACELOG_BURST, TRACELOG_PER_SECOND, performance.now()),
+    roots: new Map(),
   };
   serve(ctx);
   const held = ctx.limit.drain();
