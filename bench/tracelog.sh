@@ -29,22 +29,30 @@ python3 tests/lib/syslog-sink.py "$out/log.sock" /dev/null & sink=$!
 for _ in $(seq 50); do [ -S "$out/log.sock" ] && break; sleep 0.1; done
 export KILN_SYSLOG_SOCKET=$out/log.sock
 
-loops=2000000
-paths=100000
+loops=1000000
+paths=20000
 dd="dd if=/dev/zero of=/dev/null bs=1 count=$loops status=none"
 ioctl="$PWD/bench/results/ioctl-loop $loops"
 ok="$PWD/bench/results/path-loop $paths /etc/hostname"
 bad="$PWD/bench/results/path-loop $paths $out/secret/file stat"
 have_firejail=$(command -v firejail >/dev/null && echo 1 || echo)
 [ -n "$have_firejail" ] || echo "bench: firejail is not installed; kiln only" >&2
+# Debian's firejail.config turns tracelog off; then Firejail's mechanism (libtracelog.so, which Firejail
+# preloads in the sandbox) is measured by itself, preloaded into the program with no sandbox around it.
+firejail_tracelog=
+if [ -n "$have_firejail" ] && firejail --quiet --noprofile --tracelog true >/dev/null 2>&1; then firejail_tracelog=1; fi
+libtracelog=$(ls /usr/lib/*/firejail/libtracelog.so 2>/dev/null | head -1 || true)
+[ -n "$firejail_tracelog" ] || echo "bench: firejail's tracelog is disabled in firejail.config; measuring ${libtracelog:-libtracelog.so (not found)} preloaded instead" >&2
 debian=/etc/firejail/default.profile
 
 cmds=()
 add() { # NAME KILN-ARGS… -- FIREJAIL-ARGS… : PROGRAM
   local name=$1 prog=$2 k=$3 f=$4
   cmds+=(-n "kiln-$name" "$kiln --quiet --noprofile $k $prog" -n "kiln-$name-tracelog" "$kiln --quiet --noprofile --tracelog $k $prog")
-  if [ -n "$have_firejail" ]; then
+  if [ -n "$firejail_tracelog" ]; then
     cmds+=(-n "firejail-$name" "firejail --quiet --noprofile $f $prog" -n "firejail-$name-tracelog" "firejail --quiet --noprofile --tracelog $f $prog")
+  elif [ -n "$libtracelog" ] && [ "$prog" != true ]; then
+    cmds+=(-n "host-$name" "$prog" -n "host-$name-tracelog" "LD_PRELOAD=$libtracelog $prog")
   fi
 }
 add dd "$dd" "" ""
@@ -54,8 +62,9 @@ add path-blacklisted "$bad" "--blacklist=$out/secret" "--blacklist=$out/secret"
 add launch true "" ""
 if [ -f "$debian" ]; then
   cmds+=(-n kiln-launch-default "$kiln --quiet --profile=$debian true" -n kiln-launch-default-tracelog "$kiln --quiet --profile=$debian --tracelog true")
-  [ -n "$have_firejail" ] && cmds+=(-n firejail-launch-default "firejail --quiet --profile=$debian true" -n firejail-launch-default-tracelog "firejail --quiet --profile=$debian --tracelog true")
+  [ -n "$firejail_tracelog" ] && cmds+=(-n firejail-launch-default "firejail --quiet --profile=$debian true" -n firejail-launch-default-tracelog "firejail --quiet --profile=$debian --tracelog true")
 fi
+uptime >&2
 python3 bench/cpu-runs.py "$rounds" "$out/cpu.json" "${cmds[@]}"
 
 python3 - "$out/cpu.json" "$loops" "$paths" <<'PY'
@@ -67,7 +76,7 @@ for n, v in m.items():
     print(f"{n:<34}{v['wall']:>9.1f}{v['user'] + v['system']:>9.1f}")
 print()
 def extra(base, calls, unit):
-    for who in ("kiln", "firejail"):
+    for who in ("kiln", "firejail", "host"):
         a, b = m.get(f"{who}-{base}"), m.get(f"{who}-{base}-tracelog")
         if a and b:
             dw, dc = b["wall"] - a["wall"], (b["user"] + b["system"]) - (a["user"] + a["system"])

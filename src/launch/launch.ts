@@ -125,6 +125,18 @@ function withDisplay(plan: LaunchPlan, display: number | undefined): LaunchPlan 
 }
 
 export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
+  const name = uniqueName(meta);
+  // tracelog's supervisor before anything else, so that its start overlaps the rest of the launch: the
+  // program's first call waits for it. If kiln fails or dies before the exec, it reads end of file.
+  const tracelog = planned.init?.tracelog === undefined
+    ? undefined
+    : startTracelog({
+      sandboxPid: process.pid,
+      name,
+      blacklist: { hidden: planned.init.tracelog.hidden, shown: planned.init.tracelog.shown },
+      socket: process.env['KILN_SYSLOG_SOCKET'] ?? DEFAULT_SYSLOG_SOCKET,
+    });
+  if (tracelog !== undefined) meta.debug(`tracelog supervisor (pid ${tracelog.pid}) watches ${planned.init?.tracelog?.hidden.length ?? 0} blacklisted paths`);
   // Helpers first: a sandbox whose proxy cannot start is never registered, and never runs.
   const helpers = startPlanHelpers(planned, meta);
   const plan = withDisplay(planned, helpers?.started.display);
@@ -134,7 +146,7 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     startTime: processStartTime('self') ?? '',
     uid: meta.uid,
     user: meta.user,
-    name: uniqueName(meta),
+    name,
     command: meta.command,
     argv: plan.argv,
     profiles: meta.profiles,
@@ -169,16 +181,6 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     const helperFds = helpers === undefined
       ? {}
       : { dir: helpers.dir, ...(started?.syncFd !== undefined ? { syncFd: started.syncFd } : {}), ...(started?.display !== undefined ? { display: started.display } : {}) };
-    // tracelog's supervisor: the init stage sends it the listener; if kiln dies first, it reads end of file.
-    const tracelog = plan.init?.tracelog === undefined
-      ? undefined
-      : startTracelog({
-        sandboxPid: entry.pid,
-        name: entry.name,
-        blacklist: { hidden: plan.init.tracelog.hidden, shown: plan.init.tracelog.shown },
-        socket: process.env['KILN_SYSLOG_SOCKET'] ?? DEFAULT_SYSLOG_SOCKET,
-      });
-    if (tracelog !== undefined) meta.debug(`tracelog supervisor (pid ${tracelog.pid}) watches ${plan.init?.tracelog?.hidden.length ?? 0} blacklisted paths`);
     // The network's set-up stage last before the exec: it waits on bwrap's status pipe, which kiln holds
     // until bwrap has it, so that kiln dying any earlier ends the stage too.
     const network = plan.network === undefined ? undefined : startNetwork(plan.network, meta, entry.name, helpers?.dir);

@@ -130,9 +130,9 @@ function inspect(ctx: Context, id: bigint, tid: number, args: BigUint64Array, ca
   const follow = f.kind === 'always' || (f.kind === 'unless' && (Number(args[f.arg] ?? 0n) & f.bit) === 0);
   const path = resolveInRoot(root, joinPath(base, written), follow);
   if (path === undefined || hiddenBy(path, ctx.index) === undefined) return;
-  const exe = readText(`/proc/${tid}/comm`)?.trim() ?? '?';
   const { log, suppressed } = ctx.limit.admit(performance.now());
   if (!log) return;
+  const exe = readText(`/proc/${tid}/comm`)?.trim() ?? '?';
   if (suppressed > 0) ctx.log.write(suppressedLine(ctx.config.sandboxPid, ctx.config.name, suppressed));
   ctx.log.write(violationLine({ sandboxPid: ctx.config.sandboxPid, name: ctx.config.name, exe, pid: tid, syscall: call.name, path, asWritten: written }));
 }
