@@ -76,6 +76,9 @@ export type TraceRequest = { readonly kind: 'relay'; readonly file?: string } | 
 
 export const BUILD_TRACE_OPTION = 'kiln-build-trace';
 
+/** Options whose value is optional (`--trace`, `--trace=FILE`): parsed here, never handed to the policy. */
+export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['build', 'trace'];
+
 /** kiln's own options, with whether they take a value. */
 export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
   help: 'flag',
@@ -243,7 +246,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     const value = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (name === 'trace' || name === 'build' || name === BUILD_TRACE_OPTION) {
+    if (OPTIONAL_VALUE_OPTIONS.includes(name) || name === BUILD_TRACE_OPTION) {
       // An optional value: --trace and --trace=FILE, --build and --build=FILE.
       if (value === '' || (name === BUILD_TRACE_OPTION && value === undefined)) throw new UsageError(`option '--${name}' needs a file name after '=': --${name}=FILE`);
       if (trace !== undefined && name !== 'build') throw new UsageError(`--${name} cannot be given twice, or with --build`);

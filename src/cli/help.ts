@@ -85,6 +85,17 @@ kiln options:
                          to kiln (kiln --firecfg --help; docs/desktop.md)
   --ids-init, --ids-check  record the files ids.config lists, or report what
                          changed since: exit 2 if anything did (docs/ids.md)
+  --trace[=FILE]         log the program's execs, opens (with flags), sockets,
+                         connects and binds, PID:COMM:call args:result, to stderr
+                         or FILE; strace (package strace) runs outside the
+                         sandbox, so static binaries are traced and the profile
+                         still applies; PIDs are the host's (Firejail's are the
+                         sandbox's); lines may arrive just after the program ends
+  --build[=FILE] PROGRAM [ARGS]  run PROGRAM once under --noprofile, traced with
+                         strace, write a profile from what it used to FILE (never
+                         over an existing file) or stdout, then run PROGRAM again
+                         under it and say whether it ended the same way (exit 0
+                         if it did); the program runs twice (docs/build.md)
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON
