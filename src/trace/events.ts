@@ -161,7 +161,7 @@ export function eventsOf(line: SyscallLine, cwds: Cwds): TraceEvent[] {
       const a = name === 'execve' ? plain(0, 'read') : at(1, 'read');
       const path = pathOf(line, a, cwds);
       if (path === undefined) return [];
-      const argv = arrayItems(line.args[a.path + 1]).map((s) => cStringArg(s) ?? s);
+      const argv = arrayItems(line.args[a.path + 1]).map((s) => cStringArg(s, true) ?? s);
       return [{ kind: 'exec', call: name, path, argv, ...failure(line) }];
     }
     case 'open':

@@ -27,7 +27,7 @@ export class ProgramScope {
     if (this.programPid === undefined) {
       this.stage.add(line.pid);
       if ((line.name === 'execve' || line.name === 'execveat') && line.ret === 0) {
-        const argv = arrayItems(line.args[line.name === 'execve' ? 1 : 2]).map((s) => cStringArg(s) ?? s);
+        const argv = arrayItems(line.args[line.name === 'execve' ? 1 : 2]).map((s) => cStringArg(s, true) ?? s);
         if (isStageExec(argv, this.execs++ === 0)) return false;
         this.programPid = line.pid;
         this.stage.delete(line.pid);

@@ -1,5 +1,5 @@
 /**
- * strace's output, as kiln asks for it (`-f -qq -y -Y -s 4096 -e signal=none`), line by line:
+ * strace's output, as kiln asks for it (`-f -qq -y -Y -s 64 -e signal=none`), line by line:
  *
  *   1234<cat> openat(AT_FDCWD</etc>, "hostname", O_RDONLY) = 3</etc/hostname>
  *   1234<ls> statx(AT_FDCWD</tmp>, "/nope", …) = -1 ENOENT (No such file or directory)
@@ -141,9 +141,12 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: 
 
 /**
  * A string argument as the program passed it: `"…"` with strace's escapes decoded; undefined if the
- * argument is not a string (NULL, a pointer) or was truncated (`"…"...`).
+ * argument is not a string (NULL, a pointer), or was truncated (`"…"...`) unless `prefix` accepts the
+ * part strace printed. NOTE: strace prints paths in full whatever its -s; only other strings (argv, data)
+ * are cut at -s.
  */
-export function cStringArg(arg: string | undefined): string | undefined {
+export function cStringArg(arg: string | undefined, prefix = false): string | undefined {
+  if (prefix && arg?.endsWith('"...') === true) arg = arg.slice(0, -3);
   if (arg === undefined || !arg.startsWith('"') || !arg.endsWith('"') || arg.length < 2) return undefined;
   const bytes: number[] = [];
   const body = arg.slice(1, -1);

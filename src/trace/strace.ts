@@ -25,7 +25,9 @@ export interface TraceSetup {
 
 /** The words in front of bwrap: setpriv, strace and its options, writing to `output`. */
 export function straceWords(t: TraceSetup, output: string): string[] {
-  const common = ['-f', '-qq', '-y', '-Y', '-s', '4096', '-e', 'signal=none', '-o', output];
+  // NOTE: paths are printed in full whatever -s says; -s cuts only other strings (argv, read and write
+  // buffers), which would otherwise make a build's trace of a busy program gigabytes long.
+  const common = ['-f', '-qq', '-y', '-Y', '-s', '64', '-e', 'signal=none', '-o', output];
   const select = t.mode === 'calls' ? ['--seccomp-bpf', '-e', `trace=${TRACE_CALLS.join(',')}`] : [];
   return [t.setpriv, '--pdeathsig', 'KILL', '--', t.strace, ...common, ...select, '--'];
 }

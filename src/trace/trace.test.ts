@@ -33,6 +33,7 @@ describe('strace lines', () => {
   test('C strings decode strace escapes; truncated strings are not guessed', () => {
     expect(cStringArg('"a\\tb\\\\c\\"d\\303\\251"')).toBe('a\tb\\c"dé');
     expect(cStringArg('"abc"...')).toBeUndefined();
+    expect(cStringArg('"--kiln-init=1"...', true)).toBe('--kiln-init=1');
     expect(cStringArg('NULL')).toBeUndefined();
   });
   test('an unfinished call is joined with its resumption by pid', () => {
