@@ -51,6 +51,8 @@ export function startTrace(req: TraceRequest, cwd: string): StartedTrace {
   try {
     const pid = spawnWithFds(['/proc/self/exe', `${TRACE_RELAY_FLAG}=3`, '--', cwd], [], [r, out], 'the --trace relay');
     // strace opens /proc/self/fd/W afresh; W itself must survive kiln's exec to reach it.
+    // NOTE: the init stage closes W before the program starts; a plan without it leaves W to the program,
+    // which could write lines of its own. --trace is a debugging aid, not a boundary (docs/build.md).
     if (l.fcntl(w, F_SETFD, 0) < 0) throw new SyscallError('fcntl(F_SETFD)', errno(), 'the trace pipe');
     return { words: straceWords(setup, `/proc/self/fd/${w}`), fd: w, relayPid: pid };
   } catch (e) {
