@@ -7,6 +7,7 @@
 import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
 import type { TraceKind } from '../net/trace-format.ts';
+import { BUILD_TRACE_OPTION, type TraceRequest } from '../trace/request.ts';
 import type { PrintWhat } from '../registry/print.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { didYouMean } from '../suggest.ts';
@@ -68,13 +69,6 @@ export interface Invocation {
   readonly trace?: TraceRequest;
 }
 
-/**
- * `relay`: --trace, formatted lines to stderr or `file`. `raw`: strace's own output into `path`, which
- * --build reads (`--kiln-build-trace=PATH`, the builder's run of kiln; not for users).
- */
-export type TraceRequest = { readonly kind: 'relay'; readonly file?: string } | { readonly kind: 'raw'; readonly path: string };
-
-export const BUILD_TRACE_OPTION = 'kiln-build-trace';
 
 /** Options whose value is optional (`--trace`, `--trace=FILE`): parsed here, never handed to the policy. */
 export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['build', 'trace'];

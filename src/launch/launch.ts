@@ -18,7 +18,7 @@ import { checkLimits } from './pre-exec.ts';
 import { HostError } from '../errors.ts';
 import { isExecutableFile } from '../sys/fs.ts';
 import { libc } from '../sys/libc.ts';
-import type { TraceRequest } from '../cli/args.ts';
+import type { TraceRequest } from '../trace/request.ts';
 import { startTrace } from '../trace/start.ts';
 
 /**

@@ -7,7 +7,7 @@ import { HostError, SyscallError } from '../errors.ts';
 import { findExecutable } from '../host/bwrap.ts';
 import { makePipe, spawnWithFds } from '../helpers/spawn.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
-import type { TraceRequest } from '../cli/args.ts';
+import type { TraceRequest } from '../trace/request.ts';
 import { straceWords, type TraceSetup } from './strace.ts';
 import { TRACE_RELAY_FLAG } from './relay.ts';
 
