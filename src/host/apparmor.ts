@@ -47,10 +47,14 @@ function readProfiles(path: string): string | undefined {
  * mounted, an older kernel), the parameter is taken at its word: the init stage then finds out, and
  * fails closed if the kernel will not take its request.
  */
-export function probeAppArmor(): AppArmorFacts {
-  if (readText('/sys/module/apparmor/parameters/enabled')?.trim() !== 'Y') return { enabled: false };
+export function appArmorEnabled(): boolean {
+  if (readText('/sys/module/apparmor/parameters/enabled')?.trim() !== 'Y') return false;
   const lsm = readText('/sys/kernel/security/lsm');
-  if (lsm !== undefined && !lsm.trim().split(',').includes('apparmor')) return { enabled: false };
+  return lsm === undefined || lsm.trim().split(',').includes('apparmor');
+}
+
+export function probeAppArmor(): AppArmorFacts {
+  if (!appArmorEnabled()) return { enabled: false };
   const text = readProfiles('/sys/kernel/security/apparmor/profiles');
   return text === undefined ? { enabled: true } : { enabled: true, loaded: parseLoadedProfiles(text) };
 }

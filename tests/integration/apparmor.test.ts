@@ -14,6 +14,7 @@ import { buildMacroEnv } from '../../src/profile/env.ts';
 import { createLoader } from '../../src/profile/load.ts';
 import { BUILTIN_PROFILES } from '../../src/profile/builtin.ts';
 import { KILN, kiln, tempDir } from '../lib/run.ts';
+import { startSandbox, uniqueName } from './manage-helpers.ts';
 
 function read(path: string): string | undefined {
   try {
@@ -64,6 +65,19 @@ describe.skipIf(!loaded)(`AppArmor live (enabled, kiln-default loaded)${liveSkip
     const script = 'head -c 1 /proc/kallsyms >/dev/null';
     expect(kiln(['--quiet', '--noprofile', '/bin/sh', '-c', script]).code).toBe(0);
     expect(kiln(['--quiet', '--noprofile', '--apparmor', '/bin/sh', '-c', script]).code).not.toBe(0);
+  });
+
+  test('--join runs its program under the profile too; --apparmor.print shows it (control: a sandbox without it)', async () => {
+    const sb = await startSandbox(uniqueName('aa'), ['--apparmor']);
+    const plain = await startSandbox(uniqueName('aa-plain'));
+    try {
+      expect(kiln([`--join=${sb.name}`, '/bin/sh', '-c', LABEL]).stdout).toContain('kiln-default');
+      expect(kiln([`--apparmor.print=${sb.name}`]).stdout).toContain('AppArmor: kiln-default');
+      expect(kiln([`--join=${plain.name}`, '/bin/sh', '-c', LABEL]).stdout).not.toContain('kiln-default');
+    } finally {
+      await sb.stop();
+      await plain.stop();
+    }
   });
 
   test('a named profile that is not loaded stops the launch before the program runs (control: kiln-default runs it)', () => {
