@@ -28,6 +28,11 @@ Differences from Firejail:
   - The program is looked up as execvp will inside the sandbox: PATH entries
     the profile hides or makes noexec are skipped.
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
+  - apparmor stacks kiln's own profile, kiln-default (contrib/apparmor; install
+    it first, docs/apparmor.md), or the one named, on the program at exec;
+    apparmor-replace changes to it instead. A profile that is not loaded: a
+    warning (kiln-default) or no launch (a named one). Where the kernel has
+    no AppArmor, --debug says so and nothing else does.
   - The sandbox ends when the program does, with its exit status, as if
     deterministic-shutdown and deterministic-exit-code were always given;
     Firejail by default waits for every process left in the sandbox.

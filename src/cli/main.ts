@@ -118,6 +118,7 @@ async function run(argv: readonly string[]): Promise<number> {
     ...(summary.protocols !== undefined ? { protocols: summary.protocols } : {}),
     keepFds: summary.keepFds,
     ...(inv.trace !== undefined ? { trace: inv.trace } : {}),
+    quiet,
     warn: (line) => report.warn(line),
     debug: (line) => {
       if (describePlan !== undefined) writeAll(2, `kiln: ${line}\n`);

@@ -1,6 +1,6 @@
 /**
  * Every Firejail option and profile command is enforced, kiln's own, or on the short list of those still
- * to come: `--scan`, tracelog and AppArmor (issue 15). A command that
+ * to come: `--scan` and tracelog (issue 15). A command that
  * falls through to "recognized but not enforced" outside that list fails here.
  */
 import { describe, expect, test } from 'bun:test';
@@ -38,8 +38,8 @@ describe('Firejail surface coverage', () => {
     expect(unhandledCliOnly()).toEqual([...NETWORK].sort());
   });
 
-  test('profile commands: only tracelog and AppArmor are still to come', () => {
+  test('profile commands: only tracelog is still to come', () => {
     const open = COMMAND_NAMES.filter((n) => isCommand(n) && !isEnforced({ kind: n } as Directive)).sort();
-    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack', 'tracelog'].sort());
+    expect(open).toEqual(['tracelog'].sort());
   });
 });

@@ -65,8 +65,8 @@ export interface HelperFds {
   readonly trace?: { readonly words: readonly string[]; readonly fd?: number };
 }
 
-/** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
-export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: HelperFds = {}): Prepared {
+/** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. `quiet`: --quiet. */
+export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: HelperFds = {}, quiet = false): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
   const options = toBwrapArgs(plan, {
     blobFds,
@@ -109,6 +109,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     ...(net !== undefined || helpers.trace?.fd !== undefined
       ? { closeFds: [...(net !== undefined ? [net.statusFd, net.statusKeepFd, net.lifetimeFd] : []), ...(helpers.trace?.fd !== undefined ? [helpers.trace.fd] : [])] }
       : {}),
+    ...(plan.init.apparmor !== undefined ? { apparmor: { ...plan.init.apparmor, quiet } } : {}),
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {

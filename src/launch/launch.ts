@@ -42,6 +42,8 @@ export interface LaunchMeta {
   readonly caps: readonly number[] | 'unchanged';
   readonly protocols?: readonly string[];
   readonly keepFds: readonly number[];
+  /** --quiet (or `quiet`): the init stage's warnings are silenced too. */
+  readonly quiet: boolean;
   readonly warn: (line: string) => void;
   /** A line for --debug (helper start times). */
   readonly debug: (line: string) => void;
@@ -180,7 +182,7 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
       ...helperFds,
       ...(network !== undefined ? { network } : {}),
       ...(trace !== undefined ? { trace } : {}),
-    });
+    }, meta.quiet);
     meta.beforeExec(prepared.argv);
     // Last, so that kiln's own messages above reach the caller's stderr, not the log.
     if (plan.output !== undefined) {
