@@ -30,6 +30,11 @@ if (argv[0]?.startsWith('--kiln-output=') === true && argv[1] === '--') {
   void import('./launch/output-relay.ts').then(({ runOutputRelay }) => {
     process.exitCode = runOutputRelay(Number(argv[0]?.slice('--kiln-output='.length)), argv[2] ?? '');
   });
+} else if (argv[0]?.startsWith('--kiln-trace=') === true && argv[1] === '--') {
+  // --trace's relay (src/trace/relay.ts), started by the launch before it execs.
+  void import('./trace/relay.ts').then(({ runTraceRelay }) => {
+    process.exitCode = runTraceRelay(Number(argv[0]?.slice('--kiln-trace='.length)), argv[2] ?? '/');
+  });
 } else if (argv[0]?.startsWith('--kiln-net=') === true && argv.length === 1) {
   // The network's set-up stage (src/net/setup.ts), started by the launch before it execs.
   void import('./net/setup.ts').then(async ({ runNetworkSetup }) => {

@@ -7,6 +7,7 @@
 import { UsageError } from '../errors.ts';
 import type { CliDirective } from '../profile/cli.ts';
 import type { TraceKind } from '../net/trace-format.ts';
+import { BUILD_TRACE_OPTION, type TraceRequest } from '../trace/request.ts';
 import type { PrintWhat } from '../registry/print.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
 import { didYouMean } from '../suggest.ts';
@@ -21,6 +22,8 @@ export type Action =
   | { readonly kind: 'firecfg'; readonly args: readonly string[] }
   /** --ids-init, --ids-check: the file-integrity database (src/ids). */
   | { readonly kind: 'ids'; readonly mode: 'init' | 'check' }
+  /** `--build[=FILE]`: trace the program once and write a profile for it (src/build). */
+  | { readonly kind: 'build'; readonly file?: string }
   | ManageAction;
 
 /**
@@ -62,7 +65,13 @@ export interface Invocation {
   readonly program: readonly string[];
   /** --appimage: program[0] is an AppImage file, mounted and run (src/desktop/appimage.ts). */
   readonly appimage: boolean;
+  /** --trace[=FILE], or the profile builder's own traced run; absent: no tracing (src/trace). */
+  readonly trace?: TraceRequest;
 }
+
+
+/** Options whose value is optional (`--trace`, `--trace=FILE`): parsed here, never handed to the policy. */
+export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['build', 'trace'];
 
 /** kiln's own options, with whether they take a value. */
 export const KILN_OPTIONS: Readonly<Record<string, 'flag' | 'value'>> = {
@@ -211,6 +220,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   let profile: string | undefined;
   let manage: PendingManage | undefined;
   let json = false;
+  let trace: TraceRequest | undefined;
   const directives: CliDirective[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -230,6 +240,14 @@ export function parseArgs(argv: readonly string[]): Invocation {
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     const value = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (OPTIONAL_VALUE_OPTIONS.includes(name) || name === BUILD_TRACE_OPTION) {
+      // An optional value: --trace and --trace=FILE, --build and --build=FILE.
+      if (value === '' || (name === BUILD_TRACE_OPTION && value === undefined)) throw new UsageError(`option '--${name}' needs a file name after '=': --${name}=FILE`);
+      if (trace !== undefined && name !== 'build') throw new UsageError(`--${name} cannot be given twice, or with --build`);
+      if (name === 'build') action = { kind: 'build', ...(value !== undefined ? { file: value } : {}) };
+      else trace = name === 'trace' ? { kind: 'relay', ...(value !== undefined ? { file: value } : {}) } : { kind: 'raw', path: value ?? '' };
+      continue;
+    }
     const own = KILN_OPTIONS[name];
     if (own !== undefined) {
       if (own === 'flag' && value !== undefined) throw new UsageError(`option '--${name}' takes no value (got '${arg}')`);
@@ -297,6 +315,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
   if (action.kind === 'ids' && (program.length > 0 || directives.length > 0)) {
     throw new UsageError(`--ids-${action.mode} takes no program and no sandbox options (got '${program[0] ?? directives[0]?.text}')`);
   }
+  if (action.kind === 'build') {
+    if (trace !== undefined) throw new UsageError('--build traces the program itself; it cannot be combined with --trace');
+    if (program.length === 0) throw new UsageError('--build needs a program: kiln --build[=FILE] PROGRAM [ARGS…]');
+  }
+  if (trace !== undefined && action.kind !== 'run') throw new UsageError('--trace works only when starting a program');
   const appimage = directives.find((d) => d.name === 'appimage');
   if (appimage !== undefined && action.kind === 'run') {
     if (appimage.value !== undefined) throw new UsageError(`option '--appimage' takes no value (got '${appimage.text}'): kiln [OPTIONS] --appimage FILE [ARGS…]`);
@@ -312,5 +335,6 @@ export function parseArgs(argv: readonly string[]): Invocation {
     directives,
     program,
     appimage: appimage !== undefined,
+    ...(trace !== undefined ? { trace } : {}),
   };
 }

@@ -43,6 +43,7 @@ export function describePlan(plan: LaunchPlan, execArgv: readonly string[]): str
     const ifaces = net.mode === 'user' ? [`${net.user?.name ?? 'eth0'} (slirp4netns ${net.user?.address ?? ''}/${net.user?.network.prefix ?? ''}, mtu ${net.user?.mtu ?? ''})`] : net.interfaces.map((i) => `${i.name} (${i.kind} on ${i.device}, address ${i.address.kind === 'static' ? i.address.address : i.address.kind})`);
     lines.push(`kiln: network set-up stage (${net.mode}): ${ifaces.join(', ')}${net.filter4 !== undefined ? `; netfilter ${net.filter4.source}` : ''}${net.filter6 !== undefined ? `; netfilter6 ${net.filter6.source}` : ''}${net.sysfs !== undefined ? `; sysfs at ${net.sysfs}` : ''}`);
   }
+  for (const note of plan.notes ?? []) lines.push(`kiln: ${note}`);
   for (const path of plan.missing) lines.push(`kiln: not found, skipped: ${path}`);
   return `${lines.join('\n')}\n`;
 }

@@ -28,6 +28,11 @@ Differences from Firejail:
   - The program is looked up as execvp will inside the sandbox: PATH entries
     the profile hides or makes noexec are skipped.
   - Resource limits (rlimit-*) bind the program, not kiln's set-up.
+  - apparmor stacks kiln's own profile, kiln-default (contrib/apparmor; install
+    it first, docs/apparmor.md), or the one named, on the program at exec;
+    apparmor-replace changes to it instead. A profile that is not loaded: a
+    warning (kiln-default) or no launch (a named one). Where the kernel has
+    no AppArmor, --debug says so and nothing else does.
   - The sandbox ends when the program does, with its exit status, as if
     deterministic-shutdown and deterministic-exit-code were always given;
     Firejail by default waits for every process left in the sandbox.
@@ -89,6 +94,17 @@ kiln options:
                          to kiln (kiln --firecfg --help; docs/desktop.md)
   --ids-init, --ids-check  record the files ids.config lists, or report what
                          changed since: exit 2 if anything did (docs/ids.md)
+  --trace[=FILE]         log the program's execs, opens (with flags), sockets,
+                         connects and binds, PID:COMM:call args:result, to stderr
+                         or FILE; strace (package strace) runs outside the
+                         sandbox, so static binaries are traced and the profile
+                         still applies; PIDs are the host's (Firejail's are the
+                         sandbox's); lines may arrive just after the program ends
+  --build[=FILE] PROGRAM [ARGS]  run PROGRAM once under --noprofile, traced with
+                         strace, write a profile from what it used to FILE (never
+                         over an existing file) or stdout, then run PROGRAM again
+                         under it and say whether it ended the same way (exit 0
+                         if it did); the program runs twice (docs/build.md)
 
 Running sandboxes (yours; root sees everyone's; NAME|PID as --list shows it):
   --list [--json]        PID:USER:NAME:COMMAND for each sandbox, or JSON

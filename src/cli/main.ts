@@ -58,6 +58,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return (await import('../firecfg/firecfg.ts')).runFirecfg(inv.action.args, report);
     case 'ids':
       return (await import('../ids/ids.ts')).runIds(inv.action.mode, report);
+    case 'build':
+      return (await import('../build/build.ts')).runBuild(inv, inv.action.file, argv, report);
     case 'list':
     case 'tree':
     case 'top':
@@ -115,6 +117,8 @@ async function run(argv: readonly string[]): Promise<number> {
     caps: plan.init?.keepCaps ?? (plan.preExec.find((s) => s.kind === 'cap-bounding')?.keep ?? 'unchanged'),
     ...(summary.protocols !== undefined ? { protocols: summary.protocols } : {}),
     keepFds: summary.keepFds,
+    ...(inv.trace !== undefined ? { trace: inv.trace } : {}),
+    quiet,
     warn: (line) => report.warn(line),
     debug: (line) => {
       if (describePlan !== undefined) writeAll(2, `kiln: ${line}\n`);

@@ -1,6 +1,6 @@
 /**
  * Every Firejail option and profile command is enforced, kiln's own, or on the short list of those still
- * to come: networking (issue 14), the profile builder and tracing, and AppArmor (issue 15). A command that
+ * to come: `--scan` and tracelog (issue 15). A command that
  * falls through to "recognized but not enforced" outside that list fails here.
  */
 import { describe, expect, test } from 'bun:test';
@@ -9,16 +9,15 @@ import { isEnforced } from '../policy/enforced.ts';
 import { COMMAND_NAMES, isCommand } from '../profile/commands.ts';
 import type { Directive } from '../profile/directive.ts';
 import { FIREJAIL_SURFACE } from '../profile/surface.ts';
-import { KILN_OPTIONS } from './args.ts';
+import { KILN_OPTIONS, OPTIONAL_VALUE_OPTIONS } from './args.ts';
 
 const NETWORK = ['scan'];
-const BUILDER = ['build', 'trace'];
 
 /** The CLI-only options the policy resolver does not know, by trying each one. */
 function unhandledCliOnly(): string[] {
   const out: string[] = [];
   for (const [name, where] of Object.entries(FIREJAIL_SURFACE)) {
-    if (!where.cli || isCommand(name) || KILN_OPTIONS[name] !== undefined || name === 'ignore' || name === 'include') continue;
+    if (!where.cli || isCommand(name) || KILN_OPTIONS[name] !== undefined || OPTIONAL_VALUE_OPTIONS.includes(name) || name === 'ignore' || name === 'include') continue;
     try {
       const r = resolvePolicy({ profile: [], cli: [], cliOnly: [{ name, option: `--${name}=x`, value: 'x' }] });
       if (r.policy.notEnforced.some((n) => n.command === name)) out.push(name);
@@ -35,12 +34,12 @@ describe('Firejail surface coverage', () => {
     expect(r.policy.notEnforced.map((n) => n.command)).toEqual(['scan']);
   });
 
-  test('command-line-only options: only networking, the builder and AppArmor are still to come', () => {
-    expect(unhandledCliOnly()).toEqual([...NETWORK, ...BUILDER].sort());
+  test('command-line-only options: only --scan is still to come', () => {
+    expect(unhandledCliOnly()).toEqual([...NETWORK].sort());
   });
 
-  test('profile commands: only AppArmor is still to come', () => {
+  test('profile commands: every one is enforced', () => {
     const open = COMMAND_NAMES.filter((n) => isCommand(n) && !isEnforced({ kind: n } as Directive)).sort();
-    expect(open).toEqual(['apparmor', 'apparmor-replace', 'apparmor-stack'].sort());
+    expect(open).toEqual([]);
   });
 });

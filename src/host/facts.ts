@@ -9,6 +9,7 @@ import { libc, ptr, SYS_landlock_create_ruleset } from '../sys/libc.ts';
 import { probeBwrap, type BwrapInfo } from './bwrap.ts';
 import type { ChrootFacts } from './chroot.ts';
 import { hostFsView, type FsView } from './fsview.ts';
+import { probeAppArmor, type AppArmorFacts } from './apparmor.ts';
 
 export interface HostFacts {
   readonly uid: number;
@@ -44,6 +45,8 @@ export interface HostFacts {
   readonly cacheDir: string;
   /** The Landlock ABI version the kernel offers; 0 without Landlock. */
   readonly landlockAbi: number;
+  /** Whether the kernel runs AppArmor, and which profiles are loaded where kiln may see (host/apparmor.ts). */
+  readonly apparmor: AppArmorFacts;
   /**
    * kiln's own binary, canonical: a program lookup passes over PATH entries that are kiln (the links a
    * firecfg puts in /usr/local/bin), which would only run kiln again. Absent in tests' fake facts.
@@ -127,6 +130,7 @@ export function probeCaller(): CallerFacts {
     fs: hostFsView(),
     stateDir: isRoot ? stateDirFor(uid, runtimeDir, '/') : stateDirFor(uid, runtimeDir, home()),
     landlockAbi: landlockAbi(),
+    apparmor: probeAppArmor(),
     randomId: randomHex(),
     ...selfExe(),
   };

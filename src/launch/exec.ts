@@ -27,7 +27,7 @@ export interface Prepared {
 }
 
 /** The chain in front of bwrap: env sets dispositions and execs tini at kiln's pid; tini runs the rest. */
-function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly string[]): string[] {
+function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly string[], tracer: readonly string[]): string[] {
   const { env, tini, timeout } = plan.supervisor;
   const list = (sigs: readonly number[]) => sigs.join(',');
   return [
@@ -47,6 +47,8 @@ function supervise(plan: LaunchPlan, signals: SignalSetup, bwrapArgv: readonly s
     ...(timeout !== undefined
       ? [timeout.setpriv, '--pdeathsig', 'KILL', '--', timeout.timeout, `--kill-after=${timeout.graceSeconds}s`, `${timeout.seconds}s`]
       : []),
+    // --trace and --build: strace in front of bwrap (src/trace/strace.ts).
+    ...tracer,
     plan.bwrapPath,
     ...bwrapArgv,
   ];
@@ -61,10 +63,12 @@ export interface HelperFds {
   readonly network?: { readonly statusFd: number; readonly statusKeepFd: number; readonly readyFd: number; readonly lifetimeFd: number; readonly treeFd: number };
   /** The init stage's end of the socket to tracelog's supervisor (src/tracelog/start.ts). */
   readonly tracelogFd?: number;
+  /** strace's words and the fd its output goes to (src/trace/start.ts). */
+  readonly trace?: { readonly words: readonly string[]; readonly fd?: number };
 }
 
-/** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. */
-export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: HelperFds = {}): Prepared {
+/** Creates the memfds and returns the argv kiln execs; --debug shows it before exec. `quiet`: --quiet. */
+export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: HelperFds = {}, quiet = false): Prepared {
   const blobFds = plan.blobs.map((blob, i) => memfdWithData(`kiln-blob-${i}`, blob, true));
   const options = toBwrapArgs(plan, {
     blobFds,
@@ -80,11 +84,13 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     ...(helpers.syncFd === undefined ? [] : [helpers.syncFd]),
     ...(net === undefined ? [] : [net.statusFd, net.statusKeepFd, net.readyFd, net.lifetimeFd, net.treeFd]),
     ...(helpers.tracelogFd === undefined ? [] : [helpers.tracelogFd]),
+    ...(helpers.trace?.fd === undefined ? [] : [helpers.trace.fd]),
   ];
+  const tracer = helpers.trace?.words ?? [];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
     const program = [plan.signalReset.path, `--default-signal=${signals.reset.join(',')}`, '--', ...plan.argv];
-    return { path: plan.supervisor.env, argv: supervise(plan, signals, ['--args', String(argsFd), '--', ...program]), passFds: [argsFd, ...blobFds, ...infoFds] };
+    return { path: plan.supervisor.env, argv: supervise(plan, signals, ['--args', String(argsFd), '--', ...program], tracer), passFds: [argsFd, ...blobFds, ...infoFds] };
   }
   // NOTE: the init stage runs as /proc/self/fd/N of an fd inherited through bwrap, so it needs no path
   // in the sandbox's tree, whatever the profile hides.
@@ -101,13 +107,18 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     defaultSignals: signals.reset,
     unblockSignals: signals.block,
     reignoreSignals: signals.reignore,
-    ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd, closeFds: [net.statusFd, net.statusKeepFd, net.lifetimeFd] } : {}),
+    ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd } : {}),
+    // The program gets none of the launch's pipes: not the network stage's, nor strace's output.
+    ...(net !== undefined || helpers.trace?.fd !== undefined
+      ? { closeFds: [...(net !== undefined ? [net.statusFd, net.statusKeepFd, net.lifetimeFd] : []), ...(helpers.trace?.fd !== undefined ? [helpers.trace.fd] : [])] }
+      : {}),
+    ...(plan.init.apparmor !== undefined ? { apparmor: { ...plan.init.apparmor, quiet } } : {}),
     ...tracelogConfig(plan, helpers.tracelogFd),
   });
   const configFd = memfdWithData('kiln-init', config, true);
   return {
     path: plan.supervisor.env,
-    argv: supervise(plan, signals, ['--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv]),
+    argv: supervise(plan, signals, ['--args', String(argsFd), '--', `/proc/self/fd/${exeFd}`, `${INIT_FLAG}=${configFd}`, '--', ...plan.argv], tracer),
     passFds: [argsFd, exeFd, configFd, ...blobFds, ...infoFds],
   };
 }

@@ -1,5 +1,5 @@
 /** What the parent hands the in-sandbox init stage, through an inherited memfd. */
-import type { EnvChanges, InitStep } from '../plan/types.ts';
+import type { AppArmorRequest, EnvChanges, InitStep } from '../plan/types.ts';
 
 /**
  * A resource limit, nice value or CPU affinity a join re-applies: the launch's pre-exec step of that kind,
@@ -44,6 +44,11 @@ export interface InitConfig {
   readonly tracelog?: { readonly fd: number; readonly filter: string };
   /** Inherited fds the program must not get (the network's status and lifetime pipes). */
   readonly closeFds?: readonly number[];
+  /**
+   * The AppArmor profile the program gets at exec (plan/apparmor.ts), and whether a warning the init
+   * stage may have to give is silenced (--quiet). Absent: none.
+   */
+  readonly apparmor?: AppArmorRequest & { readonly quiet: boolean };
   // The fields below are for `kiln --join` (src/registry/join.ts); a launch leaves them out.
   /**
    * Set no_new_privs before loading the filters. Absent for a launch, where bwrap has set it already; a

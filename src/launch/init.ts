@@ -16,6 +16,7 @@ import { decodeInitConfig, type InitConfig } from './init-config.ts';
 import { applyJoinLimits } from './join-apply.ts';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, mountFlags, parseMountinfo } from './mountinfo.ts';
 import { applyPreExec } from './pre-exec.ts';
+import { requestAppArmor } from './apparmor.ts';
 
 const CLONE_NEWNS = 0x00020000;
 const ENOENT = 2;
@@ -294,8 +295,13 @@ function applyLast(config: InitConfig, filters: readonly Filter[], setLimits: ()
   for (const f of filters) loadSeccomp(f);
 }
 
+/** The AppArmor profile asked for in place of the current one (apparmor-replace), for the exec's error. */
+let changedProfile: string | undefined;
+
 function apply(config: InitConfig): void {
   const l = libc();
+  // First, while /proc is bwrap's and no step has hidden anything yet; it takes effect only at the exec.
+  if (config.apparmor !== undefined && requestAppArmor(config.apparmor)) changedProfile = config.apparmor.mode === 'exec' ? config.apparmor.profile : undefined;
   if (config.steps.length > 0) {
     if (l.unshare(CLONE_NEWNS) !== 0) throw new SyscallError('unshare(CLONE_NEWNS)', errno());
     if (mount(null, '/', MS_REC | MS_SLAVE) !== 0) throw new SyscallError('mount(MS_SLAVE)', errno(), '/');
@@ -418,6 +424,9 @@ export async function runInit(configFd: number, argv: readonly string[]): Promis
   const err = errno();
   void a.keep.length;
   void en.keep.length;
-  writeAll(2, `kiln: cannot run ${argv[0]}: ${new SyscallError('execve', err).message}\n`);
+  // NOTE: with no_new_privs (bwrap always sets it) the kernel refuses, at the exec, a change of AppArmor
+  // profile away from a confined label; stacking is always allowed.
+  const aa = err === 1 /* EPERM */ && changedProfile !== undefined ? ` (the kernel refused the change to the AppArmor profile ${changedProfile} under no_new_privs; apparmor-stack avoids that)` : '';
+  writeAll(2, `kiln: cannot run ${argv[0]}: ${new SyscallError('execve', err).message}${aa}\n`);
   process.exit(err === ENOENT ? 127 : 126);
 }

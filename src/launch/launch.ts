@@ -20,6 +20,8 @@ import { isExecutableFile } from '../sys/fs.ts';
 import { libc } from '../sys/libc.ts';
 import { startTracelog } from '../tracelog/start.ts';
 import { DEFAULT_SYSLOG_SOCKET } from '../tracelog/syslog.ts';
+import type { TraceRequest } from '../trace/request.ts';
+import { startTrace } from '../trace/start.ts';
 
 /**
  * A cached plan names tini and env by path; if one has gone since, say which package brings it back
@@ -42,9 +44,13 @@ export interface LaunchMeta {
   readonly caps: readonly number[] | 'unchanged';
   readonly protocols?: readonly string[];
   readonly keepFds: readonly number[];
+  /** --quiet (or `quiet`): the init stage's warnings are silenced too. */
+  readonly quiet: boolean;
   readonly warn: (line: string) => void;
   /** A line for --debug (helper start times). */
   readonly debug: (line: string) => void;
+  /** --trace, or --build's traced run (src/trace). */
+  readonly trace?: TraceRequest;
   /** Called with bwrap's argv just before exec (for --debug and the startup message). */
   readonly beforeExec: (argv: readonly string[]) => void;
 }
@@ -184,7 +190,14 @@ export function launch(planned: LaunchPlan, meta: LaunchMeta): never {
     // The network's set-up stage last before the exec: it waits on bwrap's status pipe, which kiln holds
     // until bwrap has it, so that kiln dying any earlier ends the stage too.
     const network = plan.network === undefined ? undefined : startNetwork(plan.network, meta, entry.name, helpers?.dir);
-    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, { ...helperFds, ...(network !== undefined ? { network } : {}), ...(tracelog !== undefined ? { tracelogFd: tracelog.initFd } : {}) });
+    const trace = meta.trace === undefined ? undefined : startTrace(meta.trace, meta.cwd);
+    if (trace?.relayPid !== undefined) meta.debug(`trace relay (pid ${trace.relayPid}) formats strace's output`);
+    const prepared = prepareExec(infoFd === undefined ? plan : { ...plan, infoFd }, signals, {
+      ...helperFds,
+      ...(network !== undefined ? { network } : {}),
+      ...(trace !== undefined ? { trace } : {}),
+      ...(tracelog !== undefined ? { tracelogFd: tracelog.initFd } : {}),
+    }, meta.quiet);
     meta.beforeExec(prepared.argv);
     // Last, so that kiln's own messages above reach the caller's stderr, not the log.
     if (plan.output !== undefined) {

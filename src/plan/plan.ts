@@ -7,7 +7,7 @@ import type { HostFacts } from '../host/facts.ts';
 import { bwrapCapName, keptCapabilities } from './caps.ts';
 import { planFilesystem } from './filesystem.ts';
 import { planLimits, planRlimits } from './limits.ts';
-import { UsageError } from '../errors.ts';
+import { HostError, UsageError } from '../errors.ts';
 import type { FsPlan } from './filesystem.ts';
 import { lookupProgram } from './lookup.ts';
 import { MountTree } from './tree.ts';
@@ -21,6 +21,7 @@ import { tracelogFilter } from '../tracelog/filter.ts';
 import { archFromNode } from '../seccomp/arch.ts';
 import { encodeProgram } from '../seccomp/bpf.ts';
 import type { TracelogPlan } from './types.ts';
+import { decideAppArmor } from './apparmor.ts';
 
 export interface LaunchRequest {
   /**
@@ -281,11 +282,14 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   const mounts0 = net.movedHides.size === 0 ? fs.mounts : fs.mounts.filter((m) => !net.movedHides.has(m.dest));
   const mounts = network?.mode === 'user' && !mounts0.some((m) => m.kind === 'dev') ? [{ kind: 'dev', dest: '/dev' } as const, ...mounts0] : mounts0;
   const mountInit = initSteps.length > 0;
+  const apparmor = decideAppArmor(policy, facts.apparmor);
+  if (apparmor.kind === 'refuse') throw new HostError(apparmor.message);
   // With --timeout, bwrap's processes start with the signals timeout handles blocked, which env cannot undo.
   // The init stage waits for the network's set-up stage, and refuses to start the program if it failed.
-  // tracelog's listener comes from the init stage, which loads its filter.
+  // It alone can ask for an AppArmor profile on the program's exec; tracelog's listener comes from it too.
   const tracelog = planTracelog(policy, facts, fs);
-  const signalReset = chooseSignalReset(policy, facts, fs, program.path, mountInit || rlimits.length > 0 || supervisor.timeout !== undefined || network !== undefined || tracelog !== undefined);
+  const initRuns = mountInit || rlimits.length > 0 || supervisor.timeout !== undefined || network !== undefined || apparmor.kind === 'confine' || tracelog !== undefined;
+  const signalReset = chooseSignalReset(policy, facts, fs, program.path, initRuns);
   const withInit = signalReset.kind === 'init';
   // The AppImage runtime's variables before the profile's `env`, which may still change them.
   const envChanges: EnvChanges = { unset: [...policy.rmenv, ...fs.sockets.unsetEnv], set: [...fs.sockets.setEnv, ...(fs.appimage?.setEnv ?? []), ...policy.env] };
@@ -298,7 +302,17 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
   // Without mounts or limits to raise, bwrap sets the program's capabilities, as it does without the init.
   const capsByBwrap = !mountInit && !(rlimits.length > 0 && facts.isRoot);
   const init: InitPlan | undefined = withInit
-    ? { steps: initSteps, keepCaps: caps.keep ?? [], lastCap: facts.capLastCap, seccomp: filter.programs, rlimits, capsByBwrap, ...(network !== undefined ? { awaitNetwork: true } : {}), ...(tracelog !== undefined ? { tracelog } : {}) }
+    ? {
+        steps: initSteps,
+        keepCaps: caps.keep ?? [],
+        lastCap: facts.capLastCap,
+        seccomp: filter.programs,
+        rlimits,
+        capsByBwrap,
+        ...(network !== undefined ? { awaitNetwork: true } : {}),
+        ...(apparmor.kind === 'confine' ? { apparmor: apparmor.request } : {}),
+        ...(tracelog !== undefined ? { tracelog } : {}),
+      }
     : undefined;
   return {
     bwrapPath: facts.bwrap.path,
@@ -324,7 +338,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
       ...(policy.nogroups && facts.isRoot ? [{ kind: 'drop-groups' } as const] : []),
       ...(policy.net.kind === 'netns' ? [namedNetns(policy.net.name, facts)] : []),
     ],
-    warnings: [...planWarnings(policy, facts), ...adjusted.warnings, ...network0.warnings, ...fs.sockets.warnings, ...(chrootDir !== undefined ? chrootWarnings(policy, facts.home) : [])],
+    warnings: [...planWarnings(policy, facts), ...(apparmor.kind === 'unconfined' ? [apparmor.warning] : []), ...adjusted.warnings, ...network0.warnings, ...fs.sockets.warnings, ...(chrootDir !== undefined ? chrootWarnings(policy, facts.home) : [])],
     // The AppImage's mount first: it is the program itself, and mounts in milliseconds.
     helpers: [...(fs.appimage !== undefined ? [fs.appimage.helper] : []), ...fs.sockets.helpers],
     supervisor,
@@ -334,6 +348,7 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
     ...(chrootDir !== undefined ? { rootAt: CHROOT_AT } : {}),
     ...(network !== undefined ? { network } : {}),
     missing: fs.missing,
+    ...(apparmor.kind === 'absent' || apparmor.kind === 'confine' ? { notes: [apparmor.note] } : {}),
     fsReport: fs.report,
   };
 }

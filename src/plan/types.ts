@@ -89,6 +89,24 @@ export type InitStep =
   | { readonly kind: 'pivot-root'; readonly dir: string; readonly cwd: string };
 
 /**
+ * An AppArmor profile the init stage asks the kernel to put the program under when it execs it
+ * (plan/apparmor.ts).
+ */
+export interface AppArmorRequest {
+  readonly profile: string;
+  /**
+   * `stack`: the program runs under its current confinement and the profile's both (the default);
+   * `exec`: under the profile alone (`apparmor-replace`).
+   */
+  readonly mode: 'stack' | 'exec';
+  /**
+   * What to do when the kernel answers that the profile is not loaded: run the program unconfined with a
+   * warning (kiln's default profile, where the launch could not read the list beforehand), or stop.
+   */
+  readonly ifNotLoaded: 'warn' | 'fail';
+}
+
+/**
  * kiln's in-sandbox init stage: kiln's own binary, passed into the sandbox as an open fd and exec'd by
  * bwrap in place of the program. It needs CAP_SYS_ADMIN for its mount steps, so when it runs, bwrap keeps
  * that capability and the init drops capabilities to `keepCaps` and loads the seccomp programs (which
@@ -116,6 +134,8 @@ export interface InitPlan {
    * word before any step, and stops without starting the program if it does not come. Absent: no wait.
    */
   readonly awaitNetwork?: true;
+  /** The AppArmor profile the program gets at exec. Absent: none asked for, or none to be had. */
+  readonly apparmor?: AppArmorRequest;
   /**
    * `tracelog`: the notifying filter the init stage loads (src/tracelog/filter.ts), and the tree's
    * blacklisted paths (and what is mounted back beneath them) that its supervisor reports. Absent: off.
@@ -232,6 +252,8 @@ export interface LaunchPlan {
   readonly warnings: readonly string[];
   /** Paths the plan looked for but did not find, reported under --debug. */
   readonly missing: readonly string[];
+  /** What --debug says about choices the plan made (AppArmor's, say). Absent: nothing. */
+  readonly notes?: readonly string[];
   /** For --debug-blacklists, --debug-whitelists and --debug-private-lib. */
   readonly fsReport: FsReport;
 }

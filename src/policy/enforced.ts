@@ -108,9 +108,11 @@ const ENFORCEMENT: Enforcement = {
   'allow-debuggers': true,
   protocol: true,
   'restrict-namespaces': true,
-  apparmor: false,
-  'apparmor-replace': false,
-  'apparmor-stack': false,
+  // plan/apparmor.ts: the init stage asks for the profile at exec; a kernel without AppArmor has nothing
+  // to enforce, which --debug says.
+  apparmor: true,
+  'apparmor-replace': true,
+  'apparmor-stack': true,
   x11: true,
   'xephyr-screen': true,
   'dbus-user': true,

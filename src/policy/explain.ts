@@ -93,7 +93,7 @@ function filterSection(p: Policy): Section {
   const lines = [`capabilities: ${capText}`, `no_new_privs: ${p.nonewprivs ? 'on' : 'off'}`, ...seccompLines(p.seccomp)];
   if (p.noroot) lines.push('noroot: a user namespace without root');
   if (p.nogroups) lines.push('supplementary groups: dropped');
-  if (p.apparmor !== undefined) lines.push(`AppArmor: ${p.apparmor.profile ?? 'firejail-default'}${p.apparmorReplace ? ' (replacing)' : ''}`);
+  if (p.apparmor !== undefined) lines.push(`AppArmor: ${p.apparmor.profile ?? 'kiln-default'}${p.apparmorReplace ? ' (replacing)' : ' (stacked)'}`);
   return { title: 'Filters', lines };
 }
 

@@ -192,7 +192,10 @@ export interface Policy {
   readonly x11: X11Policy;
   /** `--dbus-log=FILE`: where the proxy's log goes; absent means standard output. */
   readonly dbusLogFile?: string;
-  /** `apparmor` (Firejail's `firejail-default` profile) or `apparmor NAME`; undefined: not asked for. */
+  /**
+   * `apparmor` (kiln's `kiln-default` profile, where Firejail's is `firejail-default`) or `apparmor NAME`;
+   * undefined: not asked for. What a launch makes of it on this host: plan/apparmor.ts.
+   */
   readonly apparmor?: { readonly profile?: string };
   /** `apparmor-replace` (Debian): replace the current AppArmor profile instead of stacking on it. */
   readonly apparmorReplace: boolean;

@@ -102,6 +102,9 @@ describe('folding', () => {
     ['rlimit-as 1g\nrlimit-nofile 50', ['--rlimit-nofile=60'], (p) => p.rlimits, { as: 1073741824n, nofile: 60n }],
     ['nice 5\ncpu 0,1', ['--cpu=2'], (p) => [p.nice, p.cpus], [5, [2]]],
     ['apparmor\napparmor-replace', [], (p) => [p.apparmor, p.apparmorReplace], [{}, true]],
+    // apparmor-replace and apparmor-stack say how, not whether (plan/apparmor.ts)
+    ['apparmor-replace', [], (p) => [p.apparmor, p.apparmorReplace], [undefined, true]],
+    ['apparmor-replace\napparmor-stack\napparmor mine', [], (p) => [p.apparmor, p.apparmorReplace], [{ profile: 'mine' }, false]],
     ['name a\njoin-or-start b', [], (p) => [p.name, p.joinOrStart], ['a', 'b']],
     ['shell none', [], (p) => p.shell, 'none'],
     ['keep-fd 3\nkeep-fd 4,3', [], (p) => p.keepFds, [3, 4]],
@@ -190,10 +193,10 @@ describe('folding', () => {
 
 describe('what kiln does not enforce', () => {
   test('every directive whose command is not enforced is listed with its origin; enforced ones are not', () => {
-    const p = policy('apparmor\ntracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--tracelog']);
-    expect(p.notEnforced.map((x) => x.command)).toEqual(['apparmor', 'trace']);
-    expect(p.notEnforced[0]?.origin).toMatchObject({ kind: 'profile', line: 1 });
-    expect(p.notEnforced[1]?.origin).toEqual({ kind: 'cli', option: '--trace' });
+    // Every profile command is enforced now (tracelog last); --trace still is not, as the policy sees it.
+    const p = policy('tracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--apparmor', '--tracelog']);
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['trace']);
+    expect(p.notEnforced[0]?.origin).toEqual({ kind: 'cli', option: '--trace' });
   });
 
   test('--chroot=DIR is enforced (control: --trace is not); without a DIR it is a usage error', () => {

@@ -12,6 +12,10 @@ export const FIREJAIL_SURFACE: Readonly<Record<string, SurfaceEntry>> = {
   'allusers': { cli: true, profile: true },
   'apparmor': { cli: true, profile: true },
   'apparmor.print': { cli: true, profile: false },
+  // NOTE: not in Firejail 0.9.72's own option list, but Debian's 0.9.72 takes both in profiles
+  // (firefox-common.profile says apparmor-replace) and --apparmor-replace on the command line.
+  'apparmor-replace': { cli: true, profile: true },
+  'apparmor-stack': { cli: false, profile: true },
   'appimage': { cli: true, profile: false },
   'bandwidth': { cli: true, profile: false },
   'bind': { cli: true, profile: true },

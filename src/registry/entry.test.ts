@@ -31,6 +31,14 @@ describe('joinFields', () => {
     expect(parseEntry(JSON.stringify({ ...BASE, ...fields }))).toEqual({ ...BASE, ...fields });
   });
 
+  test("records the AppArmor profile the launch's init stage asked for; a reader accepts it", () => {
+    const apparmor = { profile: 'kiln-default', mode: 'stack', ifNotLoaded: 'warn' } as const;
+    const init = { steps: [], keepCaps: [], lastCap: 40, seccomp: [], rlimits: [], capsByBwrap: true, apparmor };
+    const fields = joinFields({ preExec: [], envChanges: { unset: [], set: [] }, init });
+    expect(fields).toEqual({ apparmor });
+    expect(parseEntry(JSON.stringify({ ...BASE, ...fields }))).toEqual({ ...BASE, ...fields });
+  });
+
   test('a sandbox without them records nothing', () => {
     expect(joinFields({ preExec: [{ kind: 'cap-bounding', keep: [], lastCap: 40 }], envChanges: { unset: [], set: [] } })).toEqual({});
   });
@@ -50,6 +58,8 @@ describe('parseEntry: what a join would re-apply is checked like the rest', () =
     ['a variable name with =', { env: { unset: ['A=B'], set: [] } }],
     ['a value with NUL', { env: { unset: [], set: [['A', 'x\0y']] } }],
     ['a set pair of three', { env: { unset: [], set: [['A', 'b', 'c']] } }],
+    ['an AppArmor name with a space, which would write a second word', { apparmor: { profile: 'a b', mode: 'stack', ifNotLoaded: 'fail' } }],
+    ['an unknown AppArmor mode', { apparmor: { profile: 'a', mode: 'change_hat', ifNotLoaded: 'fail' } }],
   ])('rejects %s', (_, over) => {
     expect(parseEntry(JSON.stringify({ ...BASE, ...over }))).toBeUndefined();
   });

@@ -9,7 +9,7 @@
  */
 import { assertNever } from '../errors.ts';
 import type { JoinLimit } from '../launch/init-config.ts';
-import type { EnvChanges, LaunchPlan } from '../plan/types.ts';
+import type { AppArmorRequest, EnvChanges, LaunchPlan } from '../plan/types.ts';
 
 export interface RegistryEntry {
   readonly version: 1;
@@ -41,6 +41,8 @@ export interface RegistryEntry {
   readonly scopeAbstract?: true;
   /** The launch's environment changes: `rmenv` and cut-off sockets' variables unset, then `env` set. */
   readonly env?: EnvChanges;
+  /** The AppArmor profile the launch's init stage asked for; a join asks for it the same way. */
+  readonly apparmor?: AppArmorRequest;
   /** The filesystem steps of the launch, one line each (plan/fs-log.ts), for --fs.print. */
   readonly fs?: readonly string[];
   /**
@@ -113,6 +115,17 @@ function isLimit(v: unknown): v is JoinLimit {
   }
 }
 
+/**
+ * NOTE: a join writes the name to the kernel as `stack NAME` or `exec NAME`; no whitespace or NUL may
+ * turn it into anything else. As the user (root's join runs as the owner) it can only confine the joined
+ * program, never free it.
+ */
+function isAppArmor(v: unknown): v is AppArmorRequest {
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as Record<string, unknown>;
+  return typeof a['profile'] === 'string' && /^[^\s\0]{1,1024}$/.test(a['profile']) && (a['mode'] === 'stack' || a['mode'] === 'exec') && (a['ifNotLoaded'] === 'warn' || a['ifNotLoaded'] === 'fail');
+}
+
 /** An environment variable's name: what execve and a shell could carry (no `=`, no NUL). */
 const isEnvName = (v: unknown): v is string => typeof v === 'string' && /^[^=\0]+$/.test(v);
 
@@ -160,6 +173,7 @@ export function parseEntry(text: string): RegistryEntry | undefined {
     (v.limits === undefined || (Array.isArray(v.limits) && v.limits.length <= 16 && v.limits.every(isLimit))) &&
     (v.scopeAbstract === undefined || v.scopeAbstract === true) &&
     (v.env === undefined || isEnvChanges(v.env)) &&
+    (v.apparmor === undefined || isAppArmor(v.apparmor)) &&
     (v.fs === undefined || (isStrings(v.fs) && v.fs.length <= 100_000)) &&
     (v.network === undefined || isNetwork(v.network)) &&
     (v.helpers === undefined || (Array.isArray(v.helpers) && v.helpers.length <= 8 && v.helpers.every(isHelper)));
@@ -167,7 +181,7 @@ export function parseEntry(text: string): RegistryEntry | undefined {
 }
 
 /** The fields a join re-applies, from the launch plan: what launch.ts spreads into the entry. */
-export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'init'>): Pick<RegistryEntry, 'limits' | 'scopeAbstract' | 'env'> {
+export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'init'>): Pick<RegistryEntry, 'limits' | 'scopeAbstract' | 'env' | 'apparmor'> {
   // A launch's resource limits are set by its init stage, just before the program starts.
   const limits: JoinLimit[] = (plan.init?.rlimits ?? []).map((l) => ({ kind: 'rlimit', name: l.name, resource: l.resource, value: l.value.toString() }));
   let scopeAbstract = false;
@@ -199,6 +213,7 @@ export function joinFields(plan: Pick<LaunchPlan, 'preExec' | 'envChanges' | 'in
     ...(limits.length > 0 ? { limits } : {}),
     ...(scopeAbstract ? { scopeAbstract: true as const } : {}),
     ...(unset.length > 0 || set.length > 0 ? { env: { unset: [...unset], set: set.map(([k, v]) => [k, v] as const) } } : {}),
+    ...(plan.init?.apparmor !== undefined ? { apparmor: plan.init.apparmor } : {}),
   };
 }
 

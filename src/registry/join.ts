@@ -109,10 +109,18 @@ function namespacesFor(sb: Sandbox, facts: JoinFacts, mode: JoinMode, option: st
   return [...(differs(facts, 'user') ? (['user'] as const) : []), ...wanted.filter((ns) => differs(facts, ns))];
 }
 
-/** The sandbox's limits, Landlock scope and environment changes, as its entry recorded them. */
-function sandboxSettings(sb: Sandbox): Pick<InitConfig, 'limits' | 'scopeAbstract' | 'env'> {
-  const { limits, scopeAbstract, env } = sb.entry;
-  return { ...(limits !== undefined ? { limits } : {}), ...(scopeAbstract === true ? { scopeAbstract } : {}), ...(env !== undefined ? { env } : {}) };
+/**
+ * The sandbox's limits, Landlock scope, environment changes and AppArmor profile, as its entry recorded
+ * them. The joined program gets the profile as the sandbox's program did (Firejail's join does too).
+ */
+function sandboxSettings(sb: Sandbox): Pick<InitConfig, 'limits' | 'scopeAbstract' | 'env' | 'apparmor'> {
+  const { limits, scopeAbstract, env, apparmor } = sb.entry;
+  return {
+    ...(limits !== undefined ? { limits } : {}),
+    ...(scopeAbstract === true ? { scopeAbstract } : {}),
+    ...(env !== undefined ? { env } : {}),
+    ...(apparmor !== undefined ? { apparmor: { ...apparmor, quiet: false } } : {}),
+  };
 }
 
 export function planJoin(sb: Sandbox, facts: JoinFacts, req: JoinRequest, option: string): JoinPlan {

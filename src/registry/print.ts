@@ -6,6 +6,7 @@
 import { assertNever, HostError, UsageError } from '../errors.ts';
 import { CAPABILITIES } from '../plan/caps.ts';
 import { decodeProgram, disassemble, type Insn } from '../seccomp/index.ts';
+import { appArmorEnabled } from '../host/apparmor.ts';
 import { keptCaps } from './entry.ts';
 import { childrenMap, commandLine, readText, type ProcInfo } from './proc.ts';
 import type { Sandbox } from './scan.ts';
@@ -39,7 +40,7 @@ function firstProcess(sb: Sandbox, table: ReadonlyMap<number, ProcInfo>, label: 
  * several LSMs stacked, attr/current belongs to the first; attr/apparmor/current is AppArmor's own.
  */
 function apparmorLabel(pid: number): string | undefined {
-  if (readText('/sys/module/apparmor/parameters/enabled')?.trim() !== 'Y') return undefined;
+  if (!appArmorEnabled()) return undefined;
   return (readText(`/proc/${pid}/attr/apparmor/current`) ?? readText(`/proc/${pid}/attr/current`))?.replace(/\0/g, '').trim();
 }
 
