@@ -57,7 +57,10 @@ Differences from Firejail:
   - tracelog logs each open, stat or exec of a blacklisted path to syslog
     (/dev/log, or KILN_SYSLOG_SOCKET), 20 lines at once then one a second,
     with a count of the rest; without a system log the lines go to stderr.
-    Every path call then waits on kiln's supervisor (docs/tracelog.md).
+    Every path call then waits on kiln's supervisor (docs/tracelog.md). As
+    in Firejail, a profile's tracelog applies only with 'tracelog yes' in
+    /etc/kiln/kiln.config (or firejail.config); --tracelog always applies
+    (Firejail refuses it unless the configuration allows it).
   - Networks (docs/network.md). As root, --net=BRIDGE|ETHERNET, --interface
     and --netns work as in Firejail (iproute2; ARP checks the address, which
     takes a second, as in Firejail), and the program never keeps

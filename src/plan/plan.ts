@@ -348,7 +348,9 @@ export function planLaunch(requested: Policy, facts: HostFacts, request: LaunchR
     ...(chrootDir !== undefined ? { rootAt: CHROOT_AT } : {}),
     ...(network !== undefined ? { network } : {}),
     missing: fs.missing,
-    ...(apparmor.kind === 'absent' || apparmor.kind === 'confine' ? { notes: [apparmor.note] } : {}),
+    ...(apparmor.kind === 'absent' || apparmor.kind === 'confine' || policy.tracelogOff !== undefined
+      ? { notes: [...(apparmor.kind === 'absent' || apparmor.kind === 'confine' ? [apparmor.note] : []), ...(policy.tracelogOff !== undefined ? [policy.tracelogOff] : [])] }
+      : {}),
     fsReport: fs.report,
   };
 }

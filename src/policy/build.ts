@@ -29,6 +29,8 @@ export interface PolicyRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where to look for profiles; by default, search.ts's directories for this user and the built-ins. */
   readonly search?: SearchPath;
+  /** The global configuration files, first found wins; by default /etc/kiln/kiln.config, then Firejail's. */
+  readonly configFiles?: readonly string[];
 }
 
 export type PolicyOutcome =
@@ -75,7 +77,7 @@ export function buildPolicy(req: PolicyRequest): PolicyOutcome {
   const conditions = initialConditions(cli.appimage);
   for (const d of cli.directives) observe(conditions, d);
   let config: { config: GlobalConfig; diagnostics: Diagnostic[] } | undefined;
-  const loader = createLoader({ env, search, config: () => (config ??= loadGlobalConfig()).config });
+  const loader = createLoader({ env, search, config: () => (config ??= loadGlobalConfig(req.configFiles)).config });
   const loaded: LoadedProfile = loader.load({ sources, ignores: cli.ignores, conditions });
 
   const diagnostics: Diagnostic[] = [...(config?.diagnostics ?? []), ...loaded.diagnostics];
@@ -88,9 +90,20 @@ export function buildPolicy(req: PolicyRequest): PolicyOutcome {
   if (policy.x11.kind === 'server') {
     // The nested servers' screen sizes and extra parameters come from the global configuration.
     const readAlready = config !== undefined;
-    const c = (config ??= loadGlobalConfig());
+    const c = (config ??= loadGlobalConfig(req.configFiles));
     if (!readAlready) diagnostics.push(...c.diagnostics);
     if (c.config.x11 !== undefined) policy = { ...policy, x11: { ...policy.x11, config: c.config.x11 } };
+  }
+  if (policy.tracelog && !req.directives.some((d) => d.name === 'tracelog')) {
+    // As in Firejail, a profile's tracelog needs `tracelog yes` in the global configuration; --tracelog
+    // on the command line is the user's own request and always applies.
+    const readAlready = config !== undefined;
+    const c = (config ??= loadGlobalConfig(req.configFiles));
+    if (!readAlready) diagnostics.push(...c.diagnostics);
+    if (!c.config.tracelog) {
+      const where = c.config.file ?? '/etc/kiln/kiln.config (or /etc/firejail/firejail.config)';
+      policy = { ...policy, tracelog: false, tracelogOff: `tracelog: the profile asks for it, but ${where} does not say 'tracelog yes'; not applied` };
+    }
   }
   if (hasErrors(diagnostics)) return { kind: 'invalid', diagnostics, files: loaded.files };
   return { kind: 'ok', policy, diagnostics, ...(selection.kind === 'profile' ? { selected: selection.located } : {}) };

@@ -201,6 +201,11 @@ export interface Policy {
   readonly apparmorReplace: boolean;
   /** `tracelog`: log blacklist violations to syslog. */
   readonly tracelog: boolean;
+  /**
+   * Why a profile's `tracelog` was not applied (the global configuration does not say `tracelog yes`), for
+   * --debug; absent when tracelog applies or was never asked for.
+   */
+  readonly tracelogOff?: string;
   /** `netfilter` (the default filter) or `netfilter FILE`; applies only with a new network namespace. */
   readonly netfilter?: { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string; readonly args: readonly string[] };
   /** `netfilter6 FILE`: an ip6tables-restore file, with its template arguments. */

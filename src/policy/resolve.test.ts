@@ -193,16 +193,17 @@ describe('folding', () => {
 
 describe('what kiln does not enforce', () => {
   test('every directive whose command is not enforced is listed with its origin; enforced ones are not', () => {
-    // Every profile command is enforced now (tracelog last); --trace still is not, as the policy sees it.
-    const p = policy('tracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--trace', '--apparmor', '--tracelog']);
-    expect(p.notEnforced.map((x) => x.command)).toEqual(['trace']);
-    expect(p.notEnforced[0]?.origin).toEqual({ kind: 'cli', option: '--trace' });
+    // Every profile command is enforced now (tracelog last); --scan still is not. (--trace and --build
+    // never reach the policy: the command line parses them.)
+    const p = policy('tracelog\nseccomp\nnetlock\nblacklist /x\nnet none\nnet eth0\n', ['--scan', '--apparmor', '--tracelog']);
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['scan']);
+    expect(p.notEnforced[0]?.origin).toEqual({ kind: 'cli', option: '--scan' });
   });
 
-  test('--chroot=DIR is enforced (control: --trace is not); without a DIR it is a usage error', () => {
-    const p = policy('', ['--chroot=/srv/c', '--trace']);
+  test('--chroot=DIR is enforced (control: --scan is not); without a DIR it is a usage error', () => {
+    const p = policy('', ['--chroot=/srv/c', '--scan']);
     expect(p.chroot).toBe('/srv/c');
-    expect(p.notEnforced.map((x) => x.command)).toEqual(['trace']);
+    expect(p.notEnforced.map((x) => x.command)).toEqual(['scan']);
     expect(() => resolve('', ['--chroot='])).toThrow(UsageError);
   });
 

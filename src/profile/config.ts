@@ -14,6 +14,11 @@ export interface GlobalConfig {
   readonly allowTray: boolean;
   readonly browserAllowDrm: boolean;
   readonly browserDisableU2f: boolean;
+  /**
+   * `tracelog yes`: a profile's `tracelog` takes effect. Off by default, as in Firejail's configuration:
+   * its supervisor costs every path call a round trip (docs/tracelog.md). `--tracelog` always applies.
+   */
+  readonly tracelog: boolean;
   /** The nested X servers' settings (`xvfb-screen`, `xephyr-screen`, their `-extra-params`); absent keys keep kiln's defaults. */
   readonly x11?: X11Config;
 }
@@ -33,7 +38,7 @@ export interface X11Config {
 }
 
 /** Firejail's defaults, as documented in firejail.config. */
-export const DEFAULT_CONFIG: GlobalConfig = { allowTray: false, browserAllowDrm: false, browserDisableU2f: true };
+export const DEFAULT_CONFIG: GlobalConfig = { allowTray: false, browserAllowDrm: false, browserDisableU2f: true, tracelog: false };
 
 export const CONFIG_FILES = ['/etc/kiln/kiln.config', '/etc/firejail/firejail.config'] as const;
 
@@ -41,6 +46,7 @@ const SWITCHES = {
   'allow-tray': 'allowTray',
   'browser-allow-drm': 'browserAllowDrm',
   'browser-disable-u2f': 'browserDisableU2f',
+  tracelog: 'tracelog',
 } as const;
 
 const MAX_CONFIG_SIZE = 1024 * 1024;

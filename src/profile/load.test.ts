@@ -212,7 +212,7 @@ describe('conditions', () => {
   test('global switches come from the configuration; conditions nest', () => {
     const text = '?ALLOW_TRAY: nou2f\n?BROWSER_DISABLE_U2F: novideo\n?BROWSER_ALLOW_DRM: notv\n?BROWSER_DISABLE_U2F: ?ALLOW_TRAY: no3d\n';
     expect(kinds(loadFrom(files({ 'a.profile': text }), 'a.profile'))).toEqual(['novideo']);
-    const all = { allowTray: true, browserAllowDrm: true, browserDisableU2f: true };
+    const all = { allowTray: true, browserAllowDrm: true, browserDisableU2f: true, tracelog: false };
     expect(kinds(loadFrom(files({ 'a.profile': text }), 'a.profile', { config: all }))).toEqual(['nou2f', 'novideo', 'notv', 'no3d']);
   });
 

@@ -64,7 +64,7 @@ describe('selectProfile', () => {
 describe('global configuration', () => {
   test('the switches profiles can test, with Firejail defaults', () => {
     expect(parseGlobalConfig('c', '# c\nallow-tray yes\nbrowser-disable-u2f no\nrestricted-network yes\n')).toEqual({
-      config: { file: 'c', allowTray: true, browserAllowDrm: false, browserDisableU2f: false },
+      config: { file: 'c', allowTray: true, browserAllowDrm: false, browserDisableU2f: false, tracelog: false },
       diagnostics: [],
     });
   });

@@ -86,6 +86,29 @@ describe.skipIf(SKIP !== '')('tracelog', () => {
     expect(lines.every((l) => l.startsWith('<142>'))).toBe(true);
   });
 
+  // The machine's own configuration decides a profile's tracelog; the test needs it to be off (the default).
+  const configOn = ['/etc/kiln/kiln.config', '/etc/firejail/firejail.config'].find(existsSync);
+  const enabled = configOn !== undefined && /^\s*tracelog\s+yes\b/m.test(readFileSync(configOn, 'utf8'));
+  test.skipIf(enabled)("a profile's tracelog needs `tracelog yes` in the global configuration, as in Firejail; --tracelog does not", async () => {
+    const prof = join(D, 'tl.profile');
+    writeFileSync(prof, 'tracelog\n');
+    const start = async (name: string, extra: readonly string[]) => {
+      const p = Bun.spawn([KILN, '--quiet', `--profile=${prof}`, `--name=${name}`, `--blacklist=${D}/sec`, ...extra, ...TOUCH_BLACKLISTED, 'sh', name], {
+        env: { ...process.env, KILN_SYSLOG_SOCKET: SOCK },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+      return { pid: p.pid, code: await p.exited };
+    };
+    const off = await start('tl-cfg-off', []);
+    expect(off.code).toBe(0);
+    expect(supervisorOf(off.pid)).toBe('');
+    expect(linesOf('tl-cfg-off')).toEqual([]);
+    // Control: the same profile with --tracelog on the command line logs.
+    const on = await start('tl-cfg-on', ['--tracelog']);
+    expect(on.code).toBe(0);
+    expect(eventually(() => linesOf('tl-cfg-on').length > 0)).toBe(true);
+  });
+
   test('without tracelog, the same program logs nothing', async () => {
     const r = await launch('tl-off', [...TOUCH_BLACKLISTED, 'sh', 'tl-off']);
     expect(r.code).toBe(0);
