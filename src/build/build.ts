@@ -23,12 +23,8 @@ import { BUILD_TRACE_OPTION } from '../trace/request.ts';
 import type { Reporter } from '../cli/report.ts';
 import { buildProfile, type BuildContext } from './profile.ts';
 import { observe, type Observed } from './observe.ts';
+import { EEXIST, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } from '../sys/flags.ts';
 
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_EXCL = 0o200;
-const O_NOFOLLOW = 0o400000;
-const O_CLOEXEC = 0o2000000;
 
 /** How a run ended: its exit status, or the signal that ended it. */
 interface Ending {
@@ -127,7 +123,7 @@ function writeNew(path: string, text: string, option: string): void {
   const fd = libc().open(ptr(cString(path)), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644);
   if (fd < 0) {
     const e = errno();
-    throw new HostError(`${option}: cannot write ${path}: ${new SyscallError('open', e).message}${e === 17 ? ' (kiln does not overwrite a profile; remove it or name another file)' : ''}`);
+    throw new HostError(`${option}: cannot write ${path}: ${new SyscallError('open', e).message}${e === EEXIST ? ' (kiln does not overwrite a profile; remove it or name another file)' : ''}`);
   }
   try {
     writeAll(fd, text);

@@ -7,12 +7,8 @@ import { HostError, SyscallError } from '../errors.ts';
 import { cString, cStringArray, errno, ptr } from '../sys/libc.ts';
 import { spawnLibc } from './libc-spawn.ts';
 import type { HelperArg, HelperSpec } from './spec.ts';
+import { O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, O_CLOEXEC } from '../sys/flags.ts';
 
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_APPEND = 0o2000;
-const O_CLOEXEC = 0o2000000;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;

@@ -17,16 +17,13 @@ import { spawnLibc } from './libc-spawn.ts';
 import { CHILD_ARGS_FD, CHILD_READY_FD, helperEnv, makePipe, spawnHelper } from './spawn.ts';
 import type { HelperArg, HelperSpec } from './spec.ts';
 import { FIRST_DISPLAY, freeDisplay, runStep } from './steps.ts';
+import { O_RDONLY, O_CLOEXEC, F_SETFD, EINTR } from '../sys/flags.ts';
 
-const F_SETFD = 2;
 const POLLIN = 1;
 const POLLPRI = 2;
 const POLLERR = 8;
-const EINTR = 4;
 const SIGKILL = 9;
 const SIGTERM = 15;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 const SYS_pidfd_open = 434; // the same on every architecture (the unified table, Linux 5.3+)
 const DISPLAY_ATTEMPTS = 32;
 /** How long a helper stopped with SIGTERM has to exit (squashfuse unmounts first) before SIGKILL. */

@@ -6,15 +6,10 @@
  */
 import { renameSync, fstatSync } from 'node:fs';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, EINTR } from '../sys/flags.ts';
 
 export const LOG_LIMIT = 500 * 1024;
 export const LOG_KEEP = 5;
-const EINTR = 4;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_NOFOLLOW = 0o400000;
-const O_CLOEXEC = 0o2000000;
 
 /** FILE → FILE.1 → … → FILE.5; the oldest goes. A missing step is no error (a young log has fewer). */
 export function rotate(path: string, keep = LOG_KEEP): void {

@@ -14,14 +14,8 @@
 import { HostError, SyscallError } from '../errors.ts';
 import { makePipe } from '../helpers/spawn.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
+import { O_WRONLY, O_RDWR, O_CREAT, O_NOCTTY, O_APPEND, O_NOFOLLOW, O_CLOEXEC } from '../sys/flags.ts';
 
-const O_RDWR = 2;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_NOCTTY = 0o400;
-const O_APPEND = 0o2000;
-const O_NOFOLLOW = 0o400000;
-const O_CLOEXEC = 0o2000000;
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
 const TCSANOW = 0;

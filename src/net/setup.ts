@@ -29,18 +29,9 @@ import { makePipe } from '../helpers/spawn.ts';
 import { addressCandidates, ipv4ToNumber, isHostOf, numberToIpv4, prefixOfNetmask, sameNetwork } from './address.ts';
 import { SETUP_FDS, type SetupConfig } from './start.ts';
 import type { NetPlan, RootInterface } from './types.ts';
+import { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH, EINTR } from '../sys/flags.ts';
 
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_APPEND = 0o2000;
-const O_CLOEXEC = 0o2000000;
-const O_TRUNC = 0o1000;
-const O_DIRECTORY = 0o200000;
-const O_NOFOLLOW = 0o400000;
-const O_PATH = 0o10000000;
 const POLLIN = 1;
-const EINTR = 4;
 /** How long slirp4netns has to report that it is ready. */
 const SLIRP_READY_MS = 10_000;
 /** How long bwrap has to build the sandbox's tree once it has made the namespaces. */

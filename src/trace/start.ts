@@ -10,14 +10,9 @@ import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import type { TraceRequest } from '../trace/request.ts';
 import { straceWords, type TraceSetup } from './strace.ts';
 import { TRACE_RELAY_FLAG } from './relay.ts';
+import { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, F_SETFD } from '../sys/flags.ts';
 
 const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
-const F_SETFD = 2;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_NOFOLLOW = 0o400000;
-const O_CLOEXEC = 0o2000000;
 
 export interface StartedTrace {
   /** setpriv, strace and its options, to go in front of bwrap. */

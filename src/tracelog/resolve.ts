@@ -11,10 +11,8 @@
 import { cString, ptr } from '../sys/libc.ts';
 import { SYS_OPENAT2, tracelogLibc } from './ffi.ts';
 import { joinPath, splitLast } from './match.ts';
+import { O_NOFOLLOW, O_CLOEXEC, O_PATH } from '../sys/flags.ts';
 
-const O_PATH = 0o10000000;
-const O_CLOEXEC = 0o2000000;
-const O_NOFOLLOW = 0o400000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 /** The kernel's limit on symlinks in one walk (MAXSYMLINKS). */

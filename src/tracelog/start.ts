@@ -12,6 +12,7 @@ import { spawnWithFds } from '../helpers/spawn.ts';
 import { errno, libc, ptr } from '../sys/libc.ts';
 import { tracelogLibc } from './ffi.ts';
 import type { Blacklist } from './match.ts';
+import { F_SETFD } from '../sys/flags.ts';
 
 export const TRACELOG_FLAG = '--kiln-tracelog';
 
@@ -33,7 +34,6 @@ export interface StartedTracelog {
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
 const SOCK_CLOEXEC = 0o2000000;
-const F_SETFD = 2;
 
 export function startTracelog(config: TracelogConfig): StartedTracelog {
   const l = libc();

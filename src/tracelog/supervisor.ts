@@ -23,6 +23,7 @@ import { openSyslog, type LogSink } from './syslog.ts';
 import { AT_FDCWD, pathSyscalls, type PathSyscall } from './syscalls.ts';
 import type { TracelogConfig } from './start.ts';
 import { archFromNode, archInfo, type Arch } from '../seccomp/arch.ts';
+import { O_CLOEXEC, O_PATH, ENOENT, EINTR } from '../sys/flags.ts';
 
 const SECCOMP_GET_NOTIF_SIZES = 3;
 const NOTIF_BYTES = 80;
@@ -35,10 +36,6 @@ const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;
 const SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
 const POLLIN = 1;
 const POLLHUP = 0x10;
-const EINTR = 4;
-const ENOENT = 2;
-const O_PATH = 0o10000000;
-const O_CLOEXEC = 0o2000000;
 const PATH_MAX = 4096;
 
 function readAllFd(fd: number): string {
