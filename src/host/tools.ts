@@ -23,6 +23,16 @@ function need(name: string, found: string | undefined, why: string, pkg: string)
   return found;
 }
 
+/**
+ * A tool a command needs, found in the system directories (sbin first, where iproute2's and iptables'
+ * live), or a HostError naming the option and the package to install.
+ */
+export function systemTool(name: string, pkg: string, option: string): string {
+  const path = findExecutable(name, '/usr/sbin:/usr/bin:/sbin:/bin');
+  if (path === undefined) throw new HostError(`${option} needs ${name}, which was not found: install the ${pkg} package`);
+  return path;
+}
+
 /** KILN_TINI overrides the path (for tests and for installations outside the system directories). */
 export function probeTools(env: Readonly<Record<string, string | undefined>>): Tools {
   const override = env['KILN_TINI'];

@@ -13,7 +13,8 @@
  */
 import { assertNever, HostError, UsageError } from '../errors.ts';
 import type { Sandbox } from '../registry/scan.ts';
-import { labelOf, mustRunInNet, openSandboxNet, systemTool, type NetNamespace } from './inspect.ts';
+import { labelOf, mustRunInNet, openSandboxNet, type NetNamespace } from './inspect.ts';
+import { systemTool } from '../host/tools.ts';
 
 export type BandwidthCommand =
   | { readonly op: 'set'; readonly iface: string; readonly down: number; readonly up: number }

@@ -9,7 +9,7 @@
  * holds CAP_NET_ADMIN there. Root needs only the network namespace: it holds every capability over it.
  */
 import { HostError, SyscallError, UsageError } from '../errors.ts';
-import { findExecutable } from '../host/bwrap.ts';
+import { systemTool } from '../host/tools.ts';
 import { namespaceId } from '../registry/proc.ts';
 import type { Sandbox } from '../registry/scan.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
@@ -71,12 +71,6 @@ export function openSandboxNet(sb: Sandbox, option: string, callerUid: number): 
   fds.push(userFd);
   // NOTE: without --preserve-credentials nsenter's setgroups fails in a user namespace it did not make.
   return { sandbox: sb, pid1, fds, enter: ['--preserve-credentials', '--user=/proc/self/fd/4', '--net=/proc/self/fd/3'], close };
-}
-
-export function systemTool(name: string, pkg: string, option: string): string {
-  const path = findExecutable(name, SYSTEM_PATH);
-  if (path === undefined) throw new HostError(`${option} needs ${name}, which was not found: install the ${pkg} package`);
-  return path;
 }
 
 export interface ToolResult {

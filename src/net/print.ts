@@ -6,7 +6,8 @@
 import { HostError } from '../errors.ts';
 import { childrenMap, commandLine, readText, type ProcInfo } from '../registry/proc.ts';
 import type { Sandbox } from '../registry/scan.ts';
-import { labelOf, mustRunInNet, openSandboxNet, systemTool, type NetNamespace } from './inspect.ts';
+import { labelOf, mustRunInNet, openSandboxNet, type NetNamespace } from './inspect.ts';
+import { systemTool } from '../host/tools.ts';
 
 export interface NetPrintOutput {
   readonly stdout: string;

@@ -28,7 +28,7 @@ import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { clientHelloSni, PcapReader, tcpSegment } from './sni.ts';
 import { formatSni, TraceFormatter, type TraceKind } from './trace-format.ts';
 import { userNsOf } from '../sys/ns.ts';
-import { systemTool } from './inspect.ts';
+import { systemTool } from '../host/tools.ts';
 
 export type { TraceKind } from './trace-format.ts';
 

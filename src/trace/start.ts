@@ -4,7 +4,7 @@
  * bwrap and the fd they need passed through.
  */
 import { HostError, SyscallError } from '../errors.ts';
-import { findExecutable } from '../host/bwrap.ts';
+import { systemTool } from '../host/tools.ts';
 import { makePipe, spawnWithFds } from '../helpers/spawn.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import type { TraceRequest } from '../trace/request.ts';
@@ -12,7 +12,6 @@ import { straceWords, type TraceSetup } from './strace.ts';
 import { TRACE_RELAY_FLAG } from './relay.ts';
 import { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_CLOEXEC, F_SETFD } from '../sys/flags.ts';
 
-const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 
 export interface StartedTrace {
   /** setpriv, strace and its options, to go in front of bwrap. */
@@ -22,14 +21,9 @@ export interface StartedTrace {
   readonly relayPid?: number;
 }
 
-function tool(name: string, pkg: string): string {
-  const found = findExecutable(name, SYSTEM_PATH);
-  if (found === undefined) throw new HostError(`${name} was not found; --trace and --build need it: install the ${pkg} package (apt-get install ${pkg})`);
-  return found;
-}
-
 export function traceSetup(mode: TraceSetup['mode']): TraceSetup {
-  return { mode, strace: tool('strace', 'strace'), setpriv: tool('setpriv', 'util-linux') };
+  const option = mode === 'calls' ? '--trace' : '--build';
+  return { mode, strace: systemTool('strace', 'strace', option), setpriv: systemTool('setpriv', 'util-linux', option) };
 }
 
 /** Starts what `req` needs; `cwd` is where the program starts, for its relative paths. */
