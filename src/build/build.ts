@@ -18,6 +18,9 @@ import { archFromNode } from '../seccomp/index.ts';
 import { listSyscalls } from '../seccomp/syscalls.ts';
 import { cString, errno, libc, ptr } from '../sys/libc.ts';
 import { mkdirAll, readLink, readRange, writeAll } from '../sys/fs.ts';
+import { dbusSocketPaths } from '../desktop/address.ts';
+import { hasElfMagic } from '../plan/elf.ts';
+import { parseShebang } from '../plan/private-bin.ts';
 import type { Invocation } from '../cli/args.ts';
 import { BUILD_TRACE_OPTION } from '../trace/request.ts';
 import type { Reporter } from '../cli/report.ts';
@@ -45,11 +48,8 @@ async function runKiln(args: readonly string[]): Promise<Ending> {
 
 /** The first line of a script (`#!/bin/sh -e`), as the interpreter and, for `env NAME`, NAME found on PATH. */
 function interpreterOf(path: string, pathVar: string): string[] {
-  const head = readRange(path, 0, 256);
-  if (head === undefined || head[0] !== 0x23 || head[1] !== 0x21) return [];
-  const line = new TextDecoder().decode(head).slice(2).split('\n')[0]?.trim() ?? '';
-  const [interp = '', arg] = line.split(/\s+/);
-  if (interp === '') return [];
+  const [interp, arg] = parseShebang(readRange(path, 0, 256) ?? new Uint8Array()) ?? [];
+  if (interp === undefined) return [];
   if (interp.endsWith('/env') && arg !== undefined && !arg.startsWith('-')) {
     const found = pathVar.split(':').map((d) => `${d}/${arg}`).find((p) => readRange(p, 0, 1) !== undefined);
     return found === undefined ? [interp] : [interp, found];
@@ -58,8 +58,7 @@ function interpreterOf(path: string, pathVar: string): string[] {
 }
 
 function isElf(path: string): boolean {
-  const head = readRange(path, 0, 4);
-  return head !== undefined && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+  return hasElfMagic(readRange(path, 0, 4) ?? new Uint8Array());
 }
 
 /** Where a symlink leads, step by step (at most 8), each made absolute. */
@@ -76,15 +75,15 @@ function linkChain(path: string): string[] {
 }
 
 function busPaths(env: Readonly<Record<string, string | undefined>>, uid: number): { session: string[]; system: string[] } {
-  const fromAddress = (a: string | undefined) => (a ?? '').split(';').flatMap((part) => /^unix:(?:.*,)?path=([^,]+)/.exec(part)?.[1] ?? []);
   const runtime = env['XDG_RUNTIME_DIR'] ?? `/run/user/${uid}`;
   return {
-    session: [...fromAddress(env['DBUS_SESSION_BUS_ADDRESS']), `${runtime}/bus`],
-    system: [...fromAddress(env['DBUS_SYSTEM_BUS_ADDRESS']), '/run/dbus/system_bus_socket', '/var/run/dbus/system_bus_socket'],
+    session: [...dbusSocketPaths(env['DBUS_SESSION_BUS_ADDRESS']).paths, `${runtime}/bus`],
+    system: [...dbusSocketPaths(env['DBUS_SYSTEM_BUS_ADDRESS']).paths, '/run/dbus/system_bus_socket', '/var/run/dbus/system_bus_socket'],
   };
 }
 
-function context(inv: Invocation, argv: readonly string[], obs: Observed, caller: HostFacts, privateLib: boolean): BuildContext {
+/** What the profile writer needs besides the trace, read from the host once (private-lib is set per try). */
+function context(inv: Invocation, argv: readonly string[], obs: Observed, caller: HostFacts): BuildContext {
   const search = defaultSearchPath(caller.home);
   const pathVar = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   const interpreters = new Map<string, string[]>();
@@ -114,7 +113,7 @@ function context(inv: Invocation, argv: readonly string[], obs: Observed, caller
     binLinks,
     elf,
     knownSyscalls: new Set(arch === undefined ? [] : listSyscalls(arch).map(([, n]) => n)),
-    privateLib,
+    privateLib: true,
   };
 }
 
@@ -176,8 +175,9 @@ export async function runBuild(inv: Invocation, file: string | undefined, argv: 
     let verdict = '';
     let profile = '';
     let passed = false;
+    const ctx = context(inv, argv, obs, caller);
     for (const privateLib of [true, false]) {
-      const built = buildProfile(obs, context(inv, argv, obs, caller, privateLib));
+      const built = buildProfile(obs, { ...ctx, privateLib });
       if (!privateLib && profile === built.text) break; // private-lib was never offered: nothing else to try
       profile = built.text;
       const candidate = `${dir}/${privateLib ? 'a' : 'b'}-${name}.profile`;

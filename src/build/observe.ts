@@ -3,14 +3,15 @@
  * paths it reached (and how), what it ran, the socket families it opened and where it connected. Only
  * the program's calls count (trace/scope.ts), not kiln's stages before it.
  */
-import { Cwds, eventsOf, type PathRole } from '../trace/events.ts';
-import { LineSplitter } from '../trace/relay.ts';
-import { ProgramScope } from '../trace/scope.ts';
-import { StraceReader } from '../trace/strace-line.ts';
+import type { PathRole } from '../trace/events.ts';
+import { ProgramCalls } from '../trace/calls.ts';
+
+/** What a call did to a path: a PathRole, opened for reading, or run. */
+export type UseRole = PathRole | 'exec' | 'open';
 
 export interface PathUse {
   /** Read, written, created, removed or run, successfully. */
-  readonly roles: Set<PathRole | 'exec' | 'open'>;
+  readonly roles: Set<UseRole>;
 }
 
 export interface Observed {
@@ -33,20 +34,15 @@ export interface Observed {
 const WRITE_FLAGS = /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/;
 
 export function observe(text: string, cwd: string): Observed {
-  const reader = new StraceReader();
-  const scope = new ProgramScope();
-  const cwds = new Cwds(cwd);
   const obs: Observed = { syscalls: new Set(), paths: new Map(), execs: [], families: new Set(), unixPeers: new Set(), skipped: 0, started: false };
-  const use = (path: string, role: PathUse['roles'] extends Set<infer R> ? R : never) => {
+  const use = (path: string, role: UseRole) => {
     const u = obs.paths.get(path) ?? { roles: new Set() };
     u.roles.add(role);
     obs.paths.set(path, u);
   };
-  const splitter = new LineSplitter((raw) => {
-    const call = reader.push(raw);
-    if (call === undefined || !scope.classify(call)) return;
+  const calls = new ProgramCalls(cwd, (call, events) => {
     obs.syscalls.add(call.name);
-    for (const e of eventsOf(call, cwds)) {
+    for (const e of events) {
       switch (e.kind) {
         case 'exec':
           if (e.ok) {
@@ -75,7 +71,7 @@ export function observe(text: string, cwd: string): Observed {
       }
     }
   });
-  splitter.push(text);
-  splitter.end();
-  return { ...obs, skipped: reader.skipped, started: scope.programPid !== undefined };
+  calls.push(text);
+  calls.end();
+  return { ...obs, skipped: calls.skipped, started: calls.started };
 }

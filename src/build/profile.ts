@@ -11,6 +11,8 @@
  * - dbus-user/dbus-system none when no bus was contacted; the device switches for devices not opened.
  */
 
+import { BIN_DIRS } from '../plan/private-bin.ts';
+
 export interface BuildContext {
   /** The program and its arguments as given to --build. */
   readonly program: readonly string[];
@@ -45,7 +47,6 @@ export interface Observations {
   readonly unixPeers: ReadonlySet<string>;
 }
 
-const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/games', '/usr/local/games'];
 const LIB_DIRS = ['/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
 
 /** What every program needs beyond what it was seen to call: to be started, to end, and to take a signal. */
@@ -72,6 +73,7 @@ const PRIVATE_DEV = /^\/dev(\/(null|zero|full|random|urandom|tty|ptmx|console|st
 
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
+// The directories private-bin replaces: a program elsewhere is not affected by it, so is not listed.
 const inBinDir = (p: string) => BIN_DIRS.includes(p.slice(0, p.lastIndexOf('/')));
 
 /** A home path as a user would whitelist it: ~/.config/NAME, ~/.local/share/NAME, ~/.NAME, ~/FILE. */

@@ -87,6 +87,8 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     ...(helpers.trace?.fd === undefined ? [] : [helpers.trace.fd]),
   ];
   const tracer = helpers.trace?.words ?? [];
+  // The program gets none of the launch's pipes: not the network stage's, nor strace's output.
+  const closeFds = [...(net !== undefined ? [net.statusFd, net.statusKeepFd, net.lifetimeFd] : []), ...(helpers.trace?.fd !== undefined ? [helpers.trace.fd] : [])];
   if (plan.init === undefined) {
     if (plan.signalReset.kind !== 'env') throw new TypeError('a plan without the init stage resets signals with env');
     const program = [plan.signalReset.path, `--default-signal=${signals.reset.join(',')}`, '--', ...plan.argv];
@@ -108,10 +110,7 @@ export function prepareExec(plan: LaunchPlan, signals: SignalSetup, helpers: Hel
     unblockSignals: signals.block,
     reignoreSignals: signals.reignore,
     ...(net !== undefined ? { awaitFd: net.readyFd, treeFd: net.treeFd } : {}),
-    // The program gets none of the launch's pipes: not the network stage's, nor strace's output.
-    ...(net !== undefined || helpers.trace?.fd !== undefined
-      ? { closeFds: [...(net !== undefined ? [net.statusFd, net.statusKeepFd, net.lifetimeFd] : []), ...(helpers.trace?.fd !== undefined ? [helpers.trace.fd] : [])] }
-      : {}),
+    ...(closeFds.length > 0 ? { closeFds } : {}),
     ...(plan.init.apparmor !== undefined ? { apparmor: { ...plan.init.apparmor, quiet } } : {}),
     ...tracelogConfig(plan, helpers.tracelogFd),
   });

@@ -109,11 +109,16 @@ function fileOffset(loads: readonly Segment[], vaddr: number): number | undefine
   return undefined;
 }
 
+/** Whether `head` starts with ELF's magic number, \x7fELF. */
+export function hasElfMagic(head: Uint8Array): boolean {
+  return head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+}
+
 /** Reads the dynamic-linking facts of an ELF file; undefined if it is not a little-endian ELF executable or library. */
 export function readElfDeps(read: ReadAt): ElfDeps | undefined {
   const head = read(0, HEAD_BYTES);
   if (head === undefined || head.length < 52) return undefined;
-  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return undefined;
+  if (!hasElfMagic(head)) return undefined;
   const bits: 32 | 64 | undefined = head[4] === 1 ? 32 : head[4] === 2 ? 64 : undefined;
   if (bits === undefined || head[5] !== 1 /* ELFDATA2LSB */) return undefined;
   const f = new Fields(head, bits);
@@ -188,7 +193,7 @@ export interface ElfExtent {
  * is last in the files linkers write, and what is appended after it (an AppImage's squashfs) starts there.
  */
 export function readElfExtent(head: Uint8Array): ElfExtent | undefined {
-  if (head.length < 52 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return undefined;
+  if (head.length < 52 || !hasElfMagic(head)) return undefined;
   const bits: 32 | 64 | undefined = head[4] === 1 ? 32 : head[4] === 2 ? 64 : undefined;
   const little = head[5] === 1 ? true : head[5] === 2 ? false : undefined;
   if (bits === undefined || little === undefined || (bits === 64 && head.length < 64)) return undefined;

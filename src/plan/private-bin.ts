@@ -5,7 +5,8 @@
  */
 import { type FsContext } from './fs-context.ts';
 
-const BIN_DIRS = ['/usr/local/bin', '/usr/local/sbin', '/usr/bin', '/usr/sbin', '/usr/games', '/bin', '/sbin'];
+/** The binaries directories private-bin replaces. */
+export const BIN_DIRS: readonly string[] = ['/usr/local/bin', '/usr/local/sbin', '/usr/bin', '/usr/sbin', '/usr/games', '/bin', '/sbin'];
 
 function findProgram(ctx: FsContext, dirs: readonly string[], name: string): string | undefined {
   for (const d of dirs) {

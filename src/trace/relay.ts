@@ -9,29 +9,11 @@
  */
 import { errno, libc, ptr } from '../sys/libc.ts';
 import { writeAll } from '../sys/fs.ts';
-import { Cwds, eventsOf } from './events.ts';
+import { ProgramCalls } from './calls.ts';
 import { formatEvent } from './format.ts';
-import { ProgramScope } from './scope.ts';
-import { StraceReader } from './strace-line.ts';
 
 export const TRACE_RELAY_FLAG = '--kiln-trace';
 const EINTR = 4;
-
-/** Feeds text in chunks and calls `line` for each whole line. */
-export class LineSplitter {
-  private rest = '';
-  constructor(private readonly line: (l: string) => void) {}
-  push(chunk: string): void {
-    const text = this.rest + chunk;
-    const parts = text.split('\n');
-    this.rest = parts.pop() ?? '';
-    for (const p of parts) this.line(p);
-  }
-  end(): void {
-    if (this.rest !== '') this.line(this.rest);
-    this.rest = '';
-  }
-}
 
 /** The formatted lines of a whole trace (for tests and for --build's report). */
 export function formatTrace(text: string, cwd: string): string[] {
@@ -42,27 +24,22 @@ export function formatTrace(text: string, cwd: string): string[] {
   return out;
 }
 
+/** Formats the program's calls as strace's output arrives. */
 export class TraceFormatter {
-  private readonly reader = new StraceReader();
-  private readonly scope = new ProgramScope();
-  private readonly cwds: Cwds;
-  private readonly splitter: LineSplitter;
+  private readonly calls: ProgramCalls;
   constructor(cwd: string, emit: (line: string) => void) {
-    this.cwds = new Cwds(cwd);
-    this.splitter = new LineSplitter((raw) => {
-      const call = this.reader.push(raw);
-      if (call === undefined || !this.scope.classify(call)) return;
-      for (const e of eventsOf(call, this.cwds)) {
+    this.calls = new ProgramCalls(cwd, (call, events) => {
+      for (const e of events) {
         const line = formatEvent(call.pid, call.comm, e);
         if (line !== undefined) emit(line);
       }
     });
   }
   push(text: string): void {
-    this.splitter.push(text);
+    this.calls.push(text);
   }
   end(): void {
-    this.splitter.end();
+    this.calls.end();
   }
 }
 
