@@ -17,37 +17,37 @@
 /** Firejail's learning time. */
 export const NETLOCK_SECONDS = 60;
 
+/**
+ * One direction's chain: loopback and established traffic pass; while learning, each new peer (the
+ * destination going out, the source coming in) joins the peers' sets; after, only those peers pass.
+ */
+function chain(hook: 'output' | 'input'): string[] {
+  const learning = 'meta nfproto @learning';
+  const [iface, peer, refuse] = hook === 'output' ? ['oif', 'daddr', ['meta l4proto tcp reject with tcp reset', 'reject']] : ['iif', 'saddr', ['drop']];
+  return [
+    `  chain ${hook} {`,
+    `    type filter hook ${hook} priority filter + 10; policy accept;`,
+    `    ${iface} "lo" accept`,
+    '    ct state established,related accept',
+    `    ${learning} ip ${peer} != 0.0.0.0 update @peers4 { ip ${peer} } accept`,
+    `    ${learning} ip6 ${peer} != :: update @peers6 { ip6 ${peer} } accept`,
+    `    ${learning} accept`,
+    `    ip ${peer} @peers4 accept`,
+    `    ip6 ${peer} @peers6 accept`,
+    ...refuse.map((r) => `    ${r}`),
+    '  }',
+  ];
+}
+
 /** The nft script for a lock that closes `seconds` after it is loaded. */
 export function netlockRules(seconds: number): string {
-  const learning = 'meta nfproto @learning';
   return [
     'table inet kiln_netlock {',
     `  set learning { type nf_proto; timeout ${Math.max(1, Math.floor(seconds))}s; elements = { ipv4, ipv6 } }`,
     '  set peers4 { type ipv4_addr; flags dynamic; size 65536; }',
     '  set peers6 { type ipv6_addr; flags dynamic; size 65536; }',
-    '  chain output {',
-    '    type filter hook output priority filter + 10; policy accept;',
-    '    oif "lo" accept',
-    '    ct state established,related accept',
-    `    ${learning} ip daddr != 0.0.0.0 update @peers4 { ip daddr } accept`,
-    `    ${learning} ip6 daddr != :: update @peers6 { ip6 daddr } accept`,
-    `    ${learning} accept`,
-    '    ip daddr @peers4 accept',
-    '    ip6 daddr @peers6 accept',
-    '    meta l4proto tcp reject with tcp reset',
-    '    reject',
-    '  }',
-    '  chain input {',
-    '    type filter hook input priority filter + 10; policy accept;',
-    '    iif "lo" accept',
-    '    ct state established,related accept',
-    `    ${learning} ip saddr != 0.0.0.0 update @peers4 { ip saddr } accept`,
-    `    ${learning} ip6 saddr != :: update @peers6 { ip6 saddr } accept`,
-    `    ${learning} accept`,
-    '    ip saddr @peers4 accept',
-    '    ip6 saddr @peers6 accept',
-    '    drop',
-    '  }',
+    ...chain('output'),
+    ...chain('input'),
     '}',
     '',
   ].join('\n');
