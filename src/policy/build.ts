@@ -80,7 +80,19 @@ export function buildPolicy(req: PolicyRequest): PolicyOutcome {
   const loader = createLoader({ env, search, config: () => (config ??= loadGlobalConfig(req.configFiles)).config });
   const loaded: LoadedProfile = loader.load({ sources, ignores: cli.ignores, conditions });
 
-  const diagnostics: Diagnostic[] = [...(config?.diagnostics ?? []), ...loaded.diagnostics];
+  const diagnostics: Diagnostic[] = [];
+  let reported = false;
+  /** The global configuration, read at most once; its diagnostics are reported once, first. */
+  const reportedConfig = (): GlobalConfig => {
+    const c = (config ??= loadGlobalConfig(req.configFiles));
+    if (!reported) {
+      reported = true;
+      diagnostics.push(...c.diagnostics);
+    }
+    return c.config;
+  };
+  if (config !== undefined) reportedConfig(); // read while loading, for a condition
+  diagnostics.push(...loaded.diagnostics);
   for (const w of cli.warnings) diagnostics.push({ severity: 'warning', message: w, file: 'command line', includedFrom: [] });
   if (hasErrors(diagnostics)) return { kind: 'invalid', diagnostics, files: loaded.files };
 
@@ -89,19 +101,15 @@ export function buildPolicy(req: PolicyRequest): PolicyOutcome {
   let policy = resolved.policy;
   if (policy.x11.kind === 'server') {
     // The nested servers' screen sizes and extra parameters come from the global configuration.
-    const readAlready = config !== undefined;
-    const c = (config ??= loadGlobalConfig(req.configFiles));
-    if (!readAlready) diagnostics.push(...c.diagnostics);
-    if (c.config.x11 !== undefined) policy = { ...policy, x11: { ...policy.x11, config: c.config.x11 } };
+    const x11 = reportedConfig().x11;
+    if (x11 !== undefined) policy = { ...policy, x11: { ...policy.x11, config: x11 } };
   }
   if (policy.tracelog && !req.directives.some((d) => d.name === 'tracelog')) {
     // As in Firejail, a profile's tracelog needs `tracelog yes` in the global configuration; --tracelog
     // on the command line is the user's own request and always applies.
-    const readAlready = config !== undefined;
-    const c = (config ??= loadGlobalConfig(req.configFiles));
-    if (!readAlready) diagnostics.push(...c.diagnostics);
-    if (!c.config.tracelog) {
-      const where = c.config.file ?? '/etc/kiln/kiln.config (or /etc/firejail/firejail.config)';
+    const c = reportedConfig();
+    if (!c.tracelog) {
+      const where = c.file ?? '/etc/kiln/kiln.config (or /etc/firejail/firejail.config)';
       policy = { ...policy, tracelog: false, tracelogOff: `tracelog: the profile asks for it, but ${where} does not say 'tracelog yes'; not applied` };
     }
   }
